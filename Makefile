@@ -1,0 +1,104 @@
+# Sabaq: one plain Makefile with pkg-config.
+#   make run     set-up (Debian packages), build, start the server
+#   make test    set-up (with test tools), build, every test
+#   make bench   forwarding-path benchmark (bench/fwd)
+#   make fuzz    libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make asan    unit tests under AddressSanitizer + UBSan
+
+CC      ?= cc
+PKGS    := libwebsockets openssl libsrtp2 jansson sqlite3
+# Recursive on purpose: pkg-config only runs once set-up has installed the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread
+LDLIBS  += -pthread -lm
+
+B       := build
+SFU_SRC := $(sort $(shell find sfu -name '*.c'))
+SIG_SRC := $(sort $(filter-out signaling/main.c,$(shell find signaling -name '*.c')))
+LIB_SRC := $(SFU_SRC) $(SIG_SRC)
+UNIT_SRC:= $(sort $(shell find tests/unit -name '*.c'))
+FUZZ_SRC:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/obj/%.o)
+ASAN_LIB_OBJ  := $(LIB_SRC:%.c=$(B)/asan/%.o)
+ASAN_UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/asan/%.o)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+FUZZ_SECONDS ?= 20
+HOST    ?= 127.0.0.1
+PORT    ?= 8080
+
+.PHONY: all run test setup setup-test unit asan fuzz fuzz-smoke e2e bench clean
+all: $(B)/sabaq
+
+setup:
+	@sh scripts/setup.sh run
+setup-test:
+	@sh scripts/setup.sh test
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	./$(B)/sabaq --bind $(HOST) --port $(PORT)
+
+test: setup-test
+	@$(MAKE) --no-print-directory all $(B)/unit_tests
+	@sh tests/run_all.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -Itests/unit -Isfu -c $< -o $@
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -Itests/unit -Isfu -c $< -o $@
+
+$(B)/libsabaq.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/sabaq: $(B)/obj/signaling/main.o $(B)/libsabaq.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/unit_tests: $(UNIT_OBJ) $(B)/libsabaq.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(B)/unit_tests_asan: $(ASAN_UNIT_OBJ) $(ASAN_LIB_OBJ)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+unit: $(B)/unit_tests
+	./$(B)/unit_tests
+
+asan: $(B)/unit_tests_asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$(B)/unit_tests_asan
+
+# libFuzzer targets: each links the production parsers, built by clang.
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+$(B)/fuzz/%: tests/fuzz/%.c $(SFU_SRC)
+	@mkdir -p $(B)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isfu $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+e2e: all
+	@sh tests/e2e/run.sh
+
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+# Helpers shared by the benches (each bench/*.c is one program).
+BENCH_LIB := $(sort $(wildcard bench/lib/*.c))
+$(B)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(B)/libsabaq.a
+	@mkdir -p $(B)/bench
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isfu -Ibench/lib -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) $(LDLIBS)
+
+bench: setup
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	./$(B)/bench/fwd
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,91 @@
+/* The media plane as the control plane sees it. Every call is made from the
+ * control thread and only queues a command for the media worker (an eventfd
+ * wakes it), so none of them blocks on the packet path. The worker answers
+ * with events, drained by sfu_poll_event() after the `wake` callback fires
+ * (the control thread calls lws_cancel_service() there).
+ * Ids are chosen by the control plane and unique for the process lifetime. */
+#ifndef SABAQ_SFU_H
+#define SABAQ_SFU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sabaq/sdp.h"
+
+struct sfu;
+
+struct sfu_config {
+    const char *bind_address;    /* "::" (dual stack) or "0.0.0.0" or one address */
+    uint16_t port;               /* the one UDP port for every peer */
+    const char *announce[SDP_MAX_CANDIDATES]; /* addresses put in candidates; NULL-terminated */
+    uint32_t consent_timeout_ms; /* RFC 7675: silent peers are gone after this (30000) */
+    void (*wake)(void *arg);     /* called from the worker thread when events wait */
+    void *wake_arg;
+};
+
+struct sfu *sfu_start(const struct sfu_config *cfg);
+void sfu_stop(struct sfu *s);
+
+/* "AB:CD:..." SHA-256 fingerprint of the DTLS certificate made at start-up. */
+const char *sfu_fingerprint(const struct sfu *s);
+/* Host candidates for SDP (one per announced address). Returns how many. */
+size_t sfu_candidates(const struct sfu *s, struct sdp_candidate *out, size_t cap);
+/* The bound UDP port: cfg->port, or the kernel's choice when that was 0. */
+uint16_t sfu_port(const struct sfu *s);
+
+/* A transport is one peer connection: ICE-lite with these credentials
+ * (local ufrag/pwd chosen by the caller), DTLS server checking the peer's
+ * fingerprint, then SRTP. */
+int sfu_transport_create(struct sfu *s, uint32_t transport_id, const char *local_ufrag,
+                         const char *local_pwd, const char *remote_fingerprint_alg,
+                         const char *remote_fingerprint);
+/* A renegotiated answer may bring a new fingerprint (not ICE restart yet). */
+int sfu_transport_close(struct sfu *s, uint32_t transport_id);
+
+/* A producer is an incoming track on a publish transport. */
+int sfu_producer_create(struct sfu *s, uint32_t producer_id, uint32_t transport_id,
+                        const struct sdp_track *track);
+int sfu_producer_close(struct sfu *s, uint32_t producer_id);
+/* Paused: the SFU drops the producer's media (a muted publisher). */
+int sfu_producer_set_paused(struct sfu *s, uint32_t producer_id, bool paused);
+int sfu_producer_request_keyframe(struct sfu *s, uint32_t producer_id);
+
+/* A consumer is one subscriber's copy of a producer, sent on a subscribe
+ * transport with the SSRCs in `out` and Sabaq's fixed payload types
+ * (SDP_SUB_PT_*) and extension ids (SDP_SUB_EXT_*). */
+int sfu_consumer_create(struct sfu *s, uint32_t consumer_id, uint32_t transport_id,
+                        uint32_t producer_id, const struct sdp_outgoing *out);
+int sfu_consumer_close(struct sfu *s, uint32_t consumer_id);
+
+enum sfu_event_type {
+    SFU_EVENT_TRANSPORT_CONNECTED, /* ICE nominated and DTLS done; detail = SRTP profile */
+    SFU_EVENT_TRANSPORT_CLOSED,    /* consent lost, DTLS failed or closed; detail = reason */
+    SFU_EVENT_PRODUCER_ACTIVE,     /* first media packet of a producer */
+};
+
+struct sfu_event {
+    enum sfu_event_type type;
+    uint32_t id;                   /* transport or producer id */
+    char detail[64];
+};
+
+/* 1 with *out set, 0 when none wait. Control thread only. */
+int sfu_poll_event(struct sfu *s, struct sfu_event *out);
+
+/* Counters of the media plane, updated by the worker, read by anyone. */
+struct sfu_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t rx_stun, rx_dtls, rx_rtp, rx_rtcp;
+    uint64_t drop_unknown_source;  /* not STUN, from an address no transport owns */
+    uint64_t drop_malformed_stun, drop_stun_auth, drop_malformed_dtls;
+    uint64_t drop_malformed_rtp, drop_malformed_rtcp, drop_srtp;
+    uint64_t drop_unknown_ssrc, drop_not_demuxable;
+    uint64_t nack_received, rtx_sent, pli_forwarded, pli_suppressed;
+    uint64_t transports, producers, consumers;
+    uint64_t drop_tx;              /* sendmmsg refused it or the socket stayed full */
+    uint64_t drop_oversize;        /* larger than the receive buffer (2048 bytes) */
+};
+void sfu_stats_get(const struct sfu *s, struct sfu_stats *out);
+
+#endif

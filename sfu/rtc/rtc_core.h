@@ -1,0 +1,68 @@
+/* The media plane's logic for one worker, sans-IO: datagrams in with a `now`,
+ * datagrams out through a tx_batch, deadlines out, events out. The worker
+ * (sfu/io/) owns the socket and the clock and calls these on its own thread;
+ * tests and bench/ drive it directly in simulated time.
+ * Commands mirror include/sabaq/sfu.h but run synchronously on the worker. */
+#ifndef SABAQ_RTC_CORE_H
+#define SABAQ_RTC_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sabaq/dtls.h"
+#include "sabaq/sdp.h"
+#include "sabaq/sfu.h"
+#include "rtc/datagram.h"
+
+struct rtc_core;
+
+struct rtc_core_config {
+    struct dtls_cert *cert;          /* borrowed: outlives the core */
+    struct tx_batch *tx;             /* borrowed: every datagram goes out through it */
+    uint32_t consent_timeout_ms;     /* 30000 */
+    void (*emit)(void *arg, const struct sfu_event *ev); /* events for the control plane */
+    void *emit_arg;
+    /* Added: unix wall clock = now_us + this, for the NTP time of sender
+     * reports (the core never reads a clock). The worker sets it to
+     * sq_wallclock_us() - sq_now_us(); 0 in simulations. */
+    int64_t wallclock_offset_us;
+};
+
+struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg);
+void rtc_core_free(struct rtc_core *c);
+
+/* One received datagram from `from`. Never fails: bad input is counted. */
+void rtc_core_receive(struct rtc_core *c, uint8_t *buf, size_t len,
+                      const struct sockaddr_storage *from, socklen_t from_len, uint64_t now_us);
+
+/* Earliest deadline of any timer (DTLS retransmit, RTCP reports, TWCC feedback,
+ * consent), SQ_NEVER when none; rtc_core_handle_timeouts fires all that are due. */
+uint64_t rtc_core_next_deadline_us(const struct rtc_core *c);
+void rtc_core_handle_timeouts(struct rtc_core *c, uint64_t now_us);
+
+int rtc_core_transport_create(struct rtc_core *c, uint32_t transport_id, const char *local_ufrag,
+                              const char *local_pwd, const char *remote_fp_alg,
+                              const char *remote_fp, uint64_t now_us);
+int rtc_core_transport_close(struct rtc_core *c, uint32_t transport_id);
+int rtc_core_producer_create(struct rtc_core *c, uint32_t producer_id, uint32_t transport_id,
+                             const struct sdp_track *track, uint64_t now_us);
+int rtc_core_producer_close(struct rtc_core *c, uint32_t producer_id);
+int rtc_core_producer_set_paused(struct rtc_core *c, uint32_t producer_id, bool paused);
+int rtc_core_producer_request_keyframe(struct rtc_core *c, uint32_t producer_id, uint64_t now_us);
+int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t transport_id,
+                             uint32_t producer_id, const struct sdp_outgoing *out, uint64_t now_us);
+int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id);
+
+/* Counters kept by this core (plain fields: only the worker writes them). */
+void rtc_core_stats(const struct rtc_core *c, struct sfu_stats *out);
+
+/* For bench/ and tests: a transport that skips ICE and DTLS, already
+ * connected to `remote` with these SRTP keys (local_* protect what we send). */
+int rtc_core_transport_create_connected(struct rtc_core *c, uint32_t transport_id,
+                                        const struct srtp_keys *keys,
+                                        const struct sockaddr_storage *remote, socklen_t remote_len,
+                                        uint64_t now_us);
+
+#endif
