@@ -1,0 +1,302 @@
+/* An in-memory WebRTC peer for simulated-time tests (see peer.h): the
+ * controlling ICE agent of RFC 8445 reduced to what a lite server needs
+ * (one candidate pair, USE-CANDIDATE on the first check), a DTLS client
+ * (RFC 5763: the offerer's a=setup:active side), SRTP both ways. */
+#include "peer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sabaq/clock.h"
+#include "sabaq/error.h"
+#include "sabaq/stun.h"
+#include "rtc/seq.h"
+
+#define CHECK_INTERVAL_US 2500000
+
+static void queue(struct sim_peer *p, const uint8_t *buf, size_t len)
+{
+    if (len > DATAGRAM_MAX)
+        abort();
+    if (p->n_out == p->cap_out) {
+        size_t cap = p->cap_out ? p->cap_out * 2 : 64;
+        struct peer_dgram *o = realloc(p->out, cap * sizeof(*o));
+        if (!o)
+            abort();
+        p->out = o;
+        p->cap_out = cap;
+    }
+    p->out[p->n_out].len = len;
+    memcpy(p->out[p->n_out].data, buf, len);
+    p->n_out++;
+}
+
+struct sim_peer *sim_peer_new(const char *name, const struct sockaddr_storage *addr,
+                              socklen_t addr_len, const char *remote_ufrag, const char *remote_pwd,
+                              const char *remote_fingerprint)
+{
+    struct sim_peer *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->addr = *addr;
+    p->addr_len = addr_len;
+    snprintf(p->ufrag, sizeof p->ufrag, "u%s", name);
+    snprintf(p->pwd, sizeof p->pwd, "peerpassword-%s-0123456789", name);
+    snprintf(p->remote_ufrag, sizeof p->remote_ufrag, "%s", remote_ufrag);
+    snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", remote_pwd);
+    p->keepalive = true;
+    p->next_check_us = SQ_NEVER;
+    p->cert = dtls_cert_generate();
+    p->dtls = p->cert ? dtls_conn_new(p->cert, DTLS_ROLE_CLIENT) : NULL;
+    p->rx = calloc(PEER_MAX_RX, sizeof(*p->rx));
+    p->rtcp = calloc(PEER_MAX_RTCP, sizeof(*p->rtcp));
+    if (!p->dtls || !p->rx || !p->rtcp ||
+        dtls_conn_set_remote_fingerprint(p->dtls, "sha-256", remote_fingerprint) < 0) {
+        sim_peer_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sim_peer_free(struct sim_peer *p)
+{
+    if (!p)
+        return;
+    if (p->srtp_in)
+        srtp_in_free(p->srtp_in);
+    if (p->srtp_out)
+        srtp_out_free(p->srtp_out);
+    dtls_conn_free(p->dtls);
+    dtls_cert_free(p->cert);
+    free(p->out);
+    free(p->rx);
+    free(p->rtcp);
+    free(p);
+}
+
+const char *sim_peer_fingerprint(const struct sim_peer *p) { return dtls_cert_fingerprint(p->cert); }
+
+static void send_check(struct sim_peer *p, bool nominate)
+{
+    uint8_t buf[256], txid[STUN_TXID_LEN] = {'s', 'i', 'm'};
+    char username[80];
+    p->stun_txn++;
+    memcpy(txid + 4, &p->stun_txn, sizeof p->stun_txn);
+    snprintf(username, sizeof username, "%s:%s", p->remote_ufrag, p->ufrag);
+    int n = stun_binding_request_write(buf, sizeof buf, txid, username, 0x6e0001ff,
+                                       0x0102030405060708ull, nominate,
+                                       (const uint8_t *)p->remote_pwd, strlen(p->remote_pwd));
+    if (n > 0)
+        queue(p, buf, (size_t)n);
+}
+
+void sim_peer_start(struct sim_peer *p, uint64_t now_us)
+{
+    send_check(p, true);
+    p->next_check_us = now_us + CHECK_INTERVAL_US;
+}
+
+static void flush_dtls(struct sim_peer *p)
+{
+    uint8_t buf[DATAGRAM_MAX];
+    int n;
+    while ((n = dtls_conn_poll_transmit(p->dtls, buf, sizeof buf)) > 0)
+        queue(p, buf, (size_t)n);
+}
+
+static void check_connected(struct sim_peer *p)
+{
+    struct srtp_keys keys;
+    if (dtls_conn_state(p->dtls) == DTLS_STATE_FAILED)
+        p->is_failed = true;
+    if (p->is_connected || dtls_conn_srtp_keys(p->dtls, &keys) < 0)
+        return;
+    p->srtp_in = srtp_in_new(&keys);
+    p->srtp_out = srtp_out_new(&keys);
+    p->is_connected = p->srtp_in && p->srtp_out;
+}
+
+static void receive_stun(struct sim_peer *p, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+    struct stun_message m;
+    if (stun_message_parse(&m, buf, len) < 0)
+        return;
+    if (m.type == STUN_BINDING_ERROR) {
+        p->n_stun_error++;
+        return;
+    }
+    if (m.type != STUN_BINDING_SUCCESS ||
+        stun_message_check_integrity(&m, (const uint8_t *)p->remote_pwd, strlen(p->remote_pwd)) < 0)
+        return;
+    p->n_stun_ok++;
+    if (!p->is_ice_done) {
+        p->is_ice_done = true;
+        dtls_conn_connect(p->dtls, now_us);
+        flush_dtls(p);
+    }
+}
+
+static void count_rtcp(struct sim_peer *p, const uint8_t *buf, size_t len)
+{
+    struct rtcp_iter it;
+    struct rtcp_packet pkt;
+    struct rtcp_feedback fb;
+    struct rtcp_remb remb;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_iter_next(&it, &pkt) == 1) {
+        if (pkt.type == RTCP_SR && rtcp_sender_report_parse(&pkt, &p->last_sr) == 0) {
+            p->n_sr++;
+        } else if (pkt.type == RTCP_RR && rtcp_receiver_report_parse(&pkt, &p->last_rr) == 0) {
+            p->n_rr++;
+        } else if (pkt.type == RTCP_RTPFB && pkt.count == RTCP_RTPFB_NACK) {
+            p->n_nack++;
+        } else if (pkt.type == RTCP_RTPFB && pkt.count == RTCP_RTPFB_TWCC) {
+            p->n_twcc++;
+        } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_PLI &&
+                   rtcp_feedback_parse(&pkt, &fb) == 0) {
+            p->n_pli++;
+            p->last_pli_media_ssrc = fb.media_ssrc;
+        } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_FIR) {
+            p->n_fir++;
+        } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_AFB &&
+                   rtcp_remb_parse(&pkt, &remb) == 0) {
+            p->n_remb++;
+            p->last_remb_bps = remb.bitrate_bps;
+        }
+    }
+}
+
+static void receive_srtp(struct sim_peer *p, const uint8_t *buf, size_t len)
+{
+    if (!p->is_connected) {
+        p->n_undecryptable++;
+        return;
+    }
+    if (rtp_is_rtcp(buf, len)) {
+        if (p->n_rtcp == PEER_MAX_RTCP)
+            return;
+        struct peer_rtcp *r = &p->rtcp[p->n_rtcp];
+        memcpy(r->data, buf, len);
+        r->len = len;
+        if (srtp_in_unprotect_rtcp(p->srtp_in, r->data, &r->len) < 0) {
+            p->n_undecryptable++;
+            return;
+        }
+        p->n_rtcp++;
+        count_rtcp(p, r->data, r->len);
+        return;
+    }
+    if (p->n_rx == PEER_MAX_RX)
+        return;
+    struct peer_rtp *r = &p->rx[p->n_rx];
+    memcpy(r->data, buf, len);
+    r->len = len;
+    if (srtp_in_unprotect_rtp(p->srtp_in, r->data, &r->len) < 0 ||
+        rtp_packet_parse(&r->rtp, r->data, r->len) < 0) {
+        p->n_undecryptable++;
+        return;
+    }
+    p->n_rx++;
+}
+
+void sim_peer_receive(struct sim_peer *p, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+    if (len == 0)
+        return;
+    if (buf[0] <= 3) {
+        receive_stun(p, buf, len, now_us);
+    } else if (buf[0] >= 20 && buf[0] <= 63) {
+        dtls_conn_receive(p->dtls, buf, len, now_us);
+        flush_dtls(p);
+        check_connected(p);
+    } else if (buf[0] >= 128 && buf[0] <= 191) {
+        receive_srtp(p, buf, len);
+    }
+}
+
+uint64_t sim_peer_next_deadline_us(const struct sim_peer *p)
+{
+    uint64_t d = dtls_conn_next_deadline_us(p->dtls);
+    uint64_t c = p->keepalive ? p->next_check_us : SQ_NEVER;
+    return d < c ? d : c;
+}
+
+void sim_peer_handle_timeouts(struct sim_peer *p, uint64_t now_us)
+{
+    if (dtls_conn_next_deadline_us(p->dtls) <= now_us) {
+        dtls_conn_handle_timeout(p->dtls, now_us);
+        flush_dtls(p);
+        check_connected(p);
+    }
+    if (p->keepalive && p->next_check_us <= now_us) {
+        send_check(p, false);
+        p->next_check_us = now_us + CHECK_INTERVAL_US;
+    }
+}
+
+static uint32_t roc_for(struct sim_peer *p, uint32_t ssrc, uint16_t seq)
+{
+    for (size_t i = 0; i < p->n_sent_seq; i++) {
+        if (p->sent_seq[i].ssrc == ssrc) {
+            uint64_t ext = seq_extend(p->sent_seq[i].ext, seq);
+            if (ext > p->sent_seq[i].ext)
+                p->sent_seq[i].ext = ext;
+            return (uint32_t)(ext >> 16);
+        }
+    }
+    if (p->n_sent_seq < 8) {
+        p->sent_seq[p->n_sent_seq].ssrc = ssrc;
+        p->sent_seq[p->n_sent_seq].ext = seq;
+        p->n_sent_seq++;
+    }
+    return 0;
+}
+
+int sim_peer_send_rtp(struct sim_peer *p, const struct rtp_header *h,
+                      const struct rtp_ext_element *exts, size_t n_ext, const uint8_t *payload,
+                      size_t payload_len)
+{
+    uint8_t buf[DATAGRAM_MAX];
+    if (!p->is_connected)
+        return -SQ_ESTATE;
+    int hl = rtp_header_write(buf, sizeof buf, h, exts, n_ext);
+    if (hl < 0 || (size_t)hl + payload_len + SRTP_MAX_TRAILER > sizeof buf)
+        return -SQ_ENOSPACE;
+    memcpy(buf + hl, payload, payload_len);
+    size_t len = (size_t)hl + payload_len;
+    int rc = srtp_out_protect_rtp(p->srtp_out, buf, &len, sizeof buf, roc_for(p, h->ssrc, h->seq));
+    if (rc < 0)
+        return rc;
+    queue(p, buf, len);
+    return 0;
+}
+
+int sim_peer_send_rtcp(struct sim_peer *p, const uint8_t *rtcp, size_t rtcp_len)
+{
+    uint8_t buf[DATAGRAM_MAX];
+    if (!p->is_connected)
+        return -SQ_ESTATE;
+    if (rtcp_len + SRTP_MAX_TRAILER > sizeof buf)
+        return -SQ_ENOSPACE;
+    memcpy(buf, rtcp, rtcp_len);
+    size_t len = rtcp_len;
+    int rc = srtp_out_protect_rtcp(p->srtp_out, buf, &len, sizeof buf);
+    if (rc < 0)
+        return rc;
+    queue(p, buf, len);
+    return 0;
+}
+
+void sim_peer_send_raw(struct sim_peer *p, const uint8_t *buf, size_t len) { queue(p, buf, len); }
+
+size_t sim_peer_rtp_with_ssrc(const struct sim_peer *p, uint32_t ssrc, const struct peer_rtp **out,
+                              size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_rx && n < cap; i++)
+        if (p->rx[i].rtp.ssrc == ssrc)
+            out[n++] = &p->rx[i];
+    return n;
+}
