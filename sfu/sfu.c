@@ -1,0 +1,253 @@
+/* The media plane's control-plane API (include/sabaq/sfu.h): start-up (SRTP
+ * library, DTLS certificate, the UDP socket, the worker thread), host
+ * candidates, and commands that are copied into the worker's queue. Nothing
+ * here waits for the worker: results come back as events. */
+#include "sabaq/sfu.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sabaq/dtls.h"
+#include "sabaq/error.h"
+#include "sabaq/srtp_session.h"
+#include "io/cmd_queue.h"
+#include "io/udp.h"
+#include "io/worker.h"
+
+/* Events are rare (a few per peer connection) but must not be lost while the
+ * control thread is busy: room for every transport of a large lesson. */
+#define EVENT_QUEUE_CAP 4096
+#define DEFAULT_CONSENT_TIMEOUT_MS 30000
+/* RFC 8445 sec. 5.1.2.1 with type preference 126 (host), local preference
+ * 65535 and component 1; each further address gets one less. */
+#define HOST_PRIORITY 2130706431u
+#define ANNOUNCE_MAX 63 /* struct sdp_candidate.address */
+
+struct sfu {
+    struct dtls_cert *cert;      /* owned; immutable once made, shared by the worker */
+    struct worker *worker;       /* owned */
+    struct cmd_queue events;     /* worker -> control */
+    uint16_t port;
+    size_t n_announce;
+    char announce[SDP_MAX_CANDIDATES][ANNOUNCE_MAX + 1];
+};
+
+static bool copy_announce(struct sfu *s, const struct sfu_config *cfg)
+{
+    for (size_t i = 0; i < SDP_MAX_CANDIDATES && cfg->announce[i]; i++) {
+        size_t len = strlen(cfg->announce[i]);
+        if (len == 0 || len > ANNOUNCE_MAX) {
+            fprintf(stderr, "sabaq: announce address \"%s\" is empty or too long\n",
+                    cfg->announce[i]);
+            return false;
+        }
+        memcpy(s->announce[i], cfg->announce[i], len + 1);
+        s->n_announce = i + 1;
+    }
+    return true;
+}
+
+static struct worker *open_worker(struct sfu *s, const struct sfu_config *cfg)
+{
+    const char *addr = cfg->bind_address ? cfg->bind_address : "::";
+    int fd = udp_open(addr, cfg->port);
+    if (fd < 0) {
+        fprintf(stderr, "sabaq: cannot open UDP socket on %s port %u: %s\n", addr,
+                (unsigned)cfg->port,
+                fd == -SQ_EINVAL ? "not a numeric IPv4 or IPv6 address" : strerror(errno));
+        return NULL;
+    }
+    struct worker_config wc = {
+        .fd = fd,
+        .cert = s->cert,
+        .consent_timeout_ms =
+            cfg->consent_timeout_ms ? cfg->consent_timeout_ms : DEFAULT_CONSENT_TIMEOUT_MS,
+        .events = &s->events,
+    };
+    struct worker *w = worker_new(&wc);
+    if (!w) {
+        fprintf(stderr, "sabaq: cannot create the media worker\n");
+        return NULL;
+    }
+    if (worker_start(w) != 0) {
+        fprintf(stderr, "sabaq: cannot start the media worker thread\n");
+        worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+struct sfu *sfu_start(const struct sfu_config *cfg)
+{
+    if (!cfg)
+        return NULL;
+    struct sfu *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    if (!copy_announce(s, cfg))
+        goto fail_free;
+    if (srtp_library_init() != 0) {
+        fprintf(stderr, "sabaq: libsrtp2 initialisation failed\n");
+        goto fail_free;
+    }
+    s->cert = dtls_cert_generate();
+    if (!s->cert) {
+        fprintf(stderr, "sabaq: cannot generate the DTLS certificate\n");
+        goto fail_free;
+    }
+    if (cmd_queue_init(&s->events, sizeof(struct sfu_event), EVENT_QUEUE_CAP, cfg->wake,
+                       cfg->wake_arg) != 0)
+        goto fail_cert;
+    s->worker = open_worker(s, cfg);
+    if (!s->worker)
+        goto fail_events;
+    s->port = worker_port(s->worker);
+    return s;
+fail_events:
+    cmd_queue_destroy(&s->events);
+fail_cert:
+    dtls_cert_free(s->cert);
+fail_free:
+    free(s);
+    return NULL;
+}
+
+void sfu_stop(struct sfu *s)
+{
+    if (!s)
+        return;
+    worker_free(s->worker); /* stops and joins first: nothing pushes events after */
+    cmd_queue_destroy(&s->events);
+    dtls_cert_free(s->cert);
+    free(s);
+}
+
+const char *sfu_fingerprint(const struct sfu *s)
+{
+    return dtls_cert_fingerprint(s->cert);
+}
+
+uint16_t sfu_port(const struct sfu *s)
+{
+    return s->port;
+}
+
+size_t sfu_candidates(const struct sfu *s, struct sdp_candidate *out, size_t cap)
+{
+    size_t n = s->n_announce < cap ? s->n_announce : cap;
+    for (size_t i = 0; i < n; i++) {
+        struct sdp_candidate *c = &out[i];
+        memset(c, 0, sizeof(*c));
+        strcpy(c->foundation, "1");
+        c->component = 1;
+        strcpy(c->transport, "udp");
+        c->priority = HOST_PRIORITY - (uint32_t)i;
+        memcpy(c->address, s->announce[i], sizeof(s->announce[i]));
+        c->port = s->port;
+        strcpy(c->type, "host");
+    }
+    return n;
+}
+
+/* Copies a NUL-terminated string of at most `max` bytes; false when too long. */
+static bool copy_str(char *dst, size_t max, const char *src)
+{
+    size_t len = strnlen(src, max + 1);
+    if (len > max)
+        return false;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return true;
+}
+
+int sfu_transport_create(struct sfu *s, uint32_t transport_id, const char *local_ufrag,
+                         const char *local_pwd, const char *remote_fingerprint_alg,
+                         const char *remote_fingerprint)
+{
+    /* Checked here, not only on the worker, so the caller gets the error
+     * now instead of a TRANSPORT_CLOSED event later. Without the peer's
+     * fingerprint DTLS would accept nobody. */
+    if (!s || !local_ufrag || !local_pwd || !remote_fingerprint_alg || !remote_fingerprint ||
+        !*local_ufrag || !*local_pwd || !*remote_fingerprint_alg || !*remote_fingerprint)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = WORKER_CMD_TRANSPORT_CREATE, .id = transport_id};
+    if (!copy_str(c.u.transport.ufrag, WORKER_UFRAG_MAX, local_ufrag) ||
+        !copy_str(c.u.transport.pwd, WORKER_PWD_MAX, local_pwd) ||
+        !copy_str(c.u.transport.fp_alg, WORKER_FP_ALG_MAX, remote_fingerprint_alg) ||
+        !copy_str(c.u.transport.fp, WORKER_FP_MAX, remote_fingerprint))
+        return -SQ_EINVAL;
+    return worker_submit(s->worker, &c);
+}
+
+static int submit_id(struct sfu *s, enum worker_cmd_type type, uint32_t id)
+{
+    if (!s)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = type, .id = id};
+    return worker_submit(s->worker, &c);
+}
+
+int sfu_transport_close(struct sfu *s, uint32_t transport_id)
+{
+    return submit_id(s, WORKER_CMD_TRANSPORT_CLOSE, transport_id);
+}
+
+int sfu_producer_create(struct sfu *s, uint32_t producer_id, uint32_t transport_id,
+                        const struct sdp_track *track)
+{
+    if (!s || !track)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {
+        .type = WORKER_CMD_PRODUCER_CREATE, .id = producer_id, .transport_id = transport_id};
+    c.u.track = *track;
+    return worker_submit(s->worker, &c);
+}
+
+int sfu_producer_close(struct sfu *s, uint32_t producer_id)
+{
+    return submit_id(s, WORKER_CMD_PRODUCER_CLOSE, producer_id);
+}
+
+int sfu_producer_set_paused(struct sfu *s, uint32_t producer_id, bool paused)
+{
+    if (!s)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = WORKER_CMD_PRODUCER_SET_PAUSED, .id = producer_id,
+                           .paused = paused};
+    return worker_submit(s->worker, &c);
+}
+
+int sfu_producer_request_keyframe(struct sfu *s, uint32_t producer_id)
+{
+    return submit_id(s, WORKER_CMD_PRODUCER_REQUEST_KEYFRAME, producer_id);
+}
+
+int sfu_consumer_create(struct sfu *s, uint32_t consumer_id, uint32_t transport_id,
+                        uint32_t producer_id, const struct sdp_outgoing *out)
+{
+    if (!s || !out)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = WORKER_CMD_CONSUMER_CREATE, .id = consumer_id,
+                           .transport_id = transport_id, .producer_id = producer_id};
+    c.u.outgoing = *out;
+    return worker_submit(s->worker, &c);
+}
+
+int sfu_consumer_close(struct sfu *s, uint32_t consumer_id)
+{
+    return submit_id(s, WORKER_CMD_CONSUMER_CLOSE, consumer_id);
+}
+
+int sfu_poll_event(struct sfu *s, struct sfu_event *out)
+{
+    if (!s || !out)
+        return 0;
+    return cmd_queue_pop(&s->events, out);
+}
+
+void sfu_stats_get(const struct sfu *s, struct sfu_stats *out)
+{
+    worker_stats(s->worker, out);
+}
