@@ -1,0 +1,115 @@
+// Sabaq's two peer connections (docs/protocol.md): "publish", on which the
+// browser offers its mic and camera as sendonly transceivers, and "subscribe",
+// on which only Sabaq offers (so there is never glare) and the browser answers.
+// Sabaq is ICE-lite and puts its candidates in its SDP, so nothing trickles.
+
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+
+function watchStates(pc, label, onState) {
+  const report = () => onState(label, {
+    connection: pc.connectionState,
+    ice: pc.iceConnectionState,
+    signaling: pc.signalingState,
+  });
+  pc.addEventListener('connectionstatechange', report);
+  pc.addEventListener('iceconnectionstatechange', report);
+  pc.addEventListener('signalingstatechange', report);
+  report();
+}
+
+// Offers every track of `stream` (audio first, then video) and applies
+// Sabaq's answer. Returns the connection and the tracks Sabaq accepted.
+export async function publish(sig, stream, onState) {
+  const pc = new RTCPeerConnection(PC_CONFIG);
+  watchStates(pc, 'publish', onState);
+  const tracks = [...stream.getAudioTracks(), ...stream.getVideoTracks()];
+  for (const track of tracks) {
+    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  }
+  try {
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const reply = await sig.request({ type: 'publish', sdp: pc.localDescription.sdp });
+    await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+    return { pc, tracks: reply.tracks || [] };
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+}
+
+// The receiving side. Offers are applied one at a time, in order; an offer
+// that a newer one has already superseded is skipped (each offer describes
+// every m-line, so the newest is enough). After each answer, onChange gets
+// the current sources: Map participant id -> {audio: [tracks], video: [tracks]}.
+export class Subscriber {
+  constructor(sig, { onState, onChange, onError }) {
+    this.sig = sig;
+    this.onChange = onChange;
+    this.onError = onError;
+    this.pc = new RTCPeerConnection(PC_CONFIG);
+    this.version = 0; // of the last offer answered
+    this.newest = 0; // of the last offer received
+    this.trackInfo = new Map(); // mid -> {kind, participant, active}
+    this.streamOfMid = new Map(); // mid -> msid stream id, a fallback for trackInfo
+    this.chain = Promise.resolve();
+    watchStates(this.pc, 'subscribe', onState);
+    this.pc.addEventListener('track', (ev) => {
+      const mid = ev.transceiver && ev.transceiver.mid;
+      if (mid !== null && mid !== undefined && ev.streams.length > 0) {
+        this.streamOfMid.set(String(mid), ev.streams[0].id);
+      }
+      ev.track.addEventListener('ended', () => this.report());
+      ev.track.addEventListener('mute', () => this.report());
+      ev.track.addEventListener('unmute', () => this.report());
+      this.report();
+    });
+  }
+
+  handleOffer(msg) {
+    if (typeof msg.version === 'number' && msg.version > this.newest) this.newest = msg.version;
+    this.chain = this.chain
+      .then(() => this.apply(msg))
+      .catch((e) => this.onError(new Error(`subscribe offer ${msg.version}: ${e.message}`)));
+  }
+
+  async apply(msg) {
+    if (typeof msg.version === 'number' && msg.version < this.newest) return;
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.sig.send({ type: 'subscribe_answer', sdp: this.pc.localDescription.sdp, version: msg.version });
+    this.version = msg.version;
+    this.trackInfo = new Map();
+    for (const t of msg.tracks || []) this.trackInfo.set(String(t.mid), t);
+    this.report();
+  }
+
+  // Which participant each receiving transceiver carries now. The `tracks`
+  // list of the offer is authoritative (m-lines are reused); the msid stream
+  // id covers an offer without it.
+  sources() {
+    const out = new Map();
+    if (this.pc.signalingState === 'closed') return out;
+    for (const tr of this.pc.getTransceivers()) {
+      if (tr.mid === null || tr.stopped || tr.currentDirection === 'inactive') continue;
+      const mid = String(tr.mid);
+      const info = this.trackInfo.get(mid);
+      if (info && info.active === false) continue;
+      const participant = (info && info.participant) || this.streamOfMid.get(mid);
+      const track = tr.receiver.track;
+      if (!participant || !track || track.readyState === 'ended') continue;
+      if (!out.has(participant)) out.set(participant, { audio: [], video: [] });
+      (track.kind === 'audio' ? out.get(participant).audio : out.get(participant).video).push(track);
+    }
+    return out;
+  }
+
+  report() {
+    this.onChange(this.sources());
+  }
+
+  close() {
+    this.pc.close();
+  }
+}

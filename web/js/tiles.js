@@ -1,0 +1,90 @@
+// The video grid: one tile per participant who sends media, holding a muted
+// <video> (the picture) and an <audio> (the sound), plus a name label.
+// Tiles are keyed by participant id and carry data-participant for tests.
+
+export class Tiles {
+  constructor(grid, onPlayBlocked) {
+    this.grid = grid;
+    this.onPlayBlocked = onPlayBlocked;
+    this.tiles = new Map(); // participant id -> {el, video, audio, label, videoTrack, audioIds}
+  }
+
+  // sources: Map participant id -> {audio: [tracks], video: [tracks]};
+  // names: participant id -> display name.
+  update(sources, names) {
+    for (const [id, tile] of this.tiles) {
+      if (!sources.has(id)) this.remove(id);
+      else tile.label.textContent = names(id);
+    }
+    for (const [id, src] of sources) {
+      const tile = this.tiles.get(id) || this.create(id, names(id));
+      this.setVideo(tile, src.video[0] || null);
+      this.setAudio(tile, src.audio);
+    }
+  }
+
+  create(id, name) {
+    const el = document.createElement('figure');
+    el.className = 'tile';
+    el.dataset.participant = id;
+    const video = document.createElement('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    video.muted = true;
+    const audio = document.createElement('audio');
+    audio.autoplay = true;
+    const label = document.createElement('figcaption');
+    label.textContent = name;
+    el.append(video, audio, label);
+    this.grid.append(el);
+    const tile = { el, video, audio, label, videoTrack: null, audioIds: '' };
+    this.tiles.set(id, tile);
+    return tile;
+  }
+
+  setVideo(tile, track) {
+    if (tile.videoTrack === track) return;
+    tile.videoTrack = track;
+    tile.el.classList.toggle('no-video', !track);
+    tile.video.srcObject = track ? new MediaStream([track]) : null;
+    if (track) this.play(tile.video);
+  }
+
+  setAudio(tile, tracks) {
+    const ids = tracks.map((t) => t.id).join(',');
+    if (tile.audioIds === ids) return;
+    tile.audioIds = ids;
+    tile.audio.srcObject = tracks.length ? new MediaStream(tracks) : null;
+    if (tracks.length) this.play(tile.audio);
+  }
+
+  play(media) {
+    const p = media.play();
+    if (p && p.catch) {
+      p.catch((e) => {
+        if (e.name === 'NotAllowedError') this.onPlayBlocked();
+      });
+    }
+  }
+
+  // After a click, retry whatever autoplay refused.
+  resume() {
+    for (const t of this.tiles.values()) {
+      if (t.video.srcObject) this.play(t.video);
+      if (t.audio.srcObject) this.play(t.audio);
+    }
+  }
+
+  remove(id) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.video.srcObject = null;
+    tile.audio.srcObject = null;
+    tile.el.remove();
+    this.tiles.delete(id);
+  }
+
+  clear() {
+    for (const id of [...this.tiles.keys()]) this.remove(id);
+  }
+}
