@@ -49,11 +49,11 @@ test: setup-test
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -Itests/unit -Isfu -c $< -o $@
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -I. -Itests/unit -Isfu -c $< -o $@
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -Itests/unit -Isfu -c $< -o $@
+	$(CC) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -I. -Itests/unit -Isfu -c $< -o $@
 
 $(B)/libsabaq.a: $(LIB_OBJ)
 	@rm -f $@

@@ -1,0 +1,46 @@
+/* struct media_ops over the real media plane (include/sabaq/sfu.h). */
+#include "media.h"
+
+#include "sabaq/sfu.h"
+
+static const char *fingerprint(void *arg) { return sfu_fingerprint(arg); }
+
+static size_t candidates(void *arg, struct sdp_candidate *out, size_t cap)
+{
+    return sfu_candidates(arg, out, cap);
+}
+
+static int transport_create(void *arg, uint32_t id, const char *ufrag, const char *pwd,
+                            const char *fp_alg, const char *fp)
+{
+    return sfu_transport_create(arg, id, ufrag, pwd, fp_alg, fp);
+}
+
+static int transport_close(void *arg, uint32_t id) { return sfu_transport_close(arg, id); }
+
+static int producer_create(void *arg, uint32_t id, uint32_t transport_id,
+                           const struct sdp_track *track)
+{
+    return sfu_producer_create(arg, id, transport_id, track);
+}
+
+static int producer_close(void *arg, uint32_t id) { return sfu_producer_close(arg, id); }
+
+static int consumer_create(void *arg, uint32_t id, uint32_t transport_id, uint32_t producer_id,
+                           const struct sdp_outgoing *out)
+{
+    return sfu_consumer_create(arg, id, transport_id, producer_id, out);
+}
+
+static int consumer_close(void *arg, uint32_t id) { return sfu_consumer_close(arg, id); }
+
+const struct media_ops media_sfu_ops = {
+    .fingerprint = fingerprint,
+    .candidates = candidates,
+    .transport_create = transport_create,
+    .transport_close = transport_close,
+    .producer_create = producer_create,
+    .producer_close = producer_close,
+    .consumer_create = consumer_create,
+    .consumer_close = consumer_close,
+};

@@ -1,0 +1,31 @@
+/* The media plane as the signaling logic calls it: a small table of function
+ * pointers, so the logic stays sans-IO and unit tests can pass a fake that
+ * records calls. media_sfu_ops (media.c) forwards to include/sabaq/sfu.h with
+ * `arg` being the struct sfu. Every call returns 0 or a negative -SQ_E code. */
+#ifndef SIGNALING_MEDIA_H
+#define SIGNALING_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sabaq/sdp.h"
+
+struct media_ops {
+    const char *(*fingerprint)(void *arg);
+    size_t (*candidates)(void *arg, struct sdp_candidate *out, size_t cap);
+    int (*transport_create)(void *arg, uint32_t transport_id, const char *local_ufrag,
+                            const char *local_pwd, const char *remote_fingerprint_alg,
+                            const char *remote_fingerprint);
+    int (*transport_close)(void *arg, uint32_t transport_id);
+    int (*producer_create)(void *arg, uint32_t producer_id, uint32_t transport_id,
+                           const struct sdp_track *track);
+    int (*producer_close)(void *arg, uint32_t producer_id);
+    int (*consumer_create)(void *arg, uint32_t consumer_id, uint32_t transport_id,
+                           uint32_t producer_id, const struct sdp_outgoing *out);
+    int (*consumer_close)(void *arg, uint32_t consumer_id);
+};
+
+/* Wraps sfu.h; pass the struct sfu * as arg. */
+extern const struct media_ops media_sfu_ops;
+
+#endif

@@ -1,0 +1,101 @@
+/* One WebSocket connection and, once joined, one person in a lesson: identity,
+ * the publish side (transport + producers) and the subscribe side (transport +
+ * one slot per m-line of Sabaq's offer). */
+#ifndef SIGNALING_PARTICIPANT_H
+#define SIGNALING_PARTICIPANT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sabaq/sdp.h"
+#include "signaling.h"
+
+#define PARTICIPANT_UFRAG_LEN 8
+#define PARTICIPANT_PWD_LEN 24
+
+enum participant_state { PARTICIPANT_CONNECTED, PARTICIPANT_JOINED, PARTICIPANT_LEFT };
+
+/* A track this participant publishes. */
+struct producer_ref {
+    uint32_t id;
+    struct sdp_track track;
+};
+
+/* One m-line of the subscribe connection. Slots are never removed while the
+ * connection lives, so a slot's index is its m-line's index. */
+struct sub_slot {
+    struct sdp_outgoing out;     /* what the next offer says about this m-line */
+    uint32_t producer_id;        /* 0: inactive */
+    char publisher[16];          /* the producer's participant (the last one when inactive) */
+    uint32_t offered_producer;   /* producer_id in the last offer sent (0: inactive there) */
+    uint32_t answered_producer;  /* producer_id in the last offer the client answered */
+    uint32_t consumer_id;        /* 0: none */
+};
+
+struct publish_side {
+    uint32_t transport_id;       /* 0 until the first publish */
+    char ufrag[PARTICIPANT_UFRAG_LEN + 1];
+    char pwd[PARTICIPANT_PWD_LEN + 1];
+    struct producer_ref *producers; /* owned array */
+    size_t n_producers, cap_producers;
+};
+
+struct subscribe_side {
+    uint32_t transport_id;       /* 0 until the first answer */
+    char ufrag[PARTICIPANT_UFRAG_LEN + 1];
+    char pwd[PARTICIPANT_PWD_LEN + 1];
+    uint64_t session_id;         /* o= line of every offer */
+    struct sub_slot *slots;      /* owned array */
+    size_t n_slots, cap_slots;
+    uint32_t next_mid;
+    uint64_t version;            /* of the last offer sent, 0 before the first */
+    bool awaiting_answer;        /* at most one offer outstanding */
+    bool dirty;                  /* slots changed since the last offer */
+    char *offer_sdp;             /* owned: the outstanding offer, to check the answer */
+};
+
+struct participant {
+    struct signaling *sig;                     /* borrowed */
+    const struct signaling_conn_ops *conn_ops; /* borrowed */
+    void *conn;                                /* borrowed: the socket layer's state */
+    struct participant *next;                  /* in sig->participants */
+    enum participant_state state;
+    char id[16];                               /* "" before join */
+    char name[257];                            /* 64 code points of UTF-8 at most */
+    char role[16];
+    struct lesson *lesson;                     /* borrowed, NULL unless joined */
+    struct participant *next_in_lesson;
+    struct publish_side pub;
+    struct subscribe_side sub;
+};
+
+struct participant *participant_new(struct signaling *s, const struct signaling_conn_ops *ops,
+                                    void *conn);
+void participant_free(struct participant *p);
+
+/* Serializes and queues msg on p's socket; takes ownership of msg. */
+void participant_send(struct participant *p, json_t *msg);
+/* Sends an error reply and counts it. */
+void participant_send_error(struct participant *p, enum message_error e, const char *ref,
+                            json_t *req, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* {id, name, role} */
+json_t *participant_describe(const struct participant *p);
+
+/* Fills out[0..len-1] from [A-Za-z0-9+/] (ICE ufrag/pwd characters,
+ * RFC 8839 ice-char) with RAND_bytes and NUL-terminates it. */
+void participant_random_token(char *out, size_t len);
+/* A random SSRC that is non-zero and unused by p's subscribe slots. */
+uint32_t participant_new_ssrc(const struct participant *p);
+
+struct producer_ref *participant_producer_find(struct participant *p, const char *mid);
+/* Appends a producer; NULL when out of memory. */
+struct producer_ref *participant_producer_add(struct participant *p);
+void participant_producer_remove(struct participant *p, size_t index);
+
+/* Appends a zeroed slot; NULL when out of memory. */
+struct sub_slot *participant_slot_add(struct participant *p);
+
+#endif

@@ -1,0 +1,208 @@
+/* The publish connection (docs/protocol.md, "publish"): parse the client's
+ * offer, answer it with sdp_answer_publish (RFC 8829 JSEP, Sabaq ICE-lite and
+ * DTLS server), create the transport on the first offer and keep one producer
+ * per accepted m-line in step with every re-offer. */
+#include "publish.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sabaq/error.h"
+#include "lesson.h"
+#include "subscribe.h"
+
+/* What a re-offer must keep for a producer to go on unchanged. */
+static bool same_source(const struct sdp_track *a, const struct sdp_track *b)
+{
+    return a->kind == b->kind && a->ssrc == b->ssrc && a->rtx_ssrc == b->rtx_ssrc &&
+           a->payload_type == b->payload_type && a->rtx_payload_type == b->rtx_payload_type &&
+           a->n_rids == b->n_rids;
+}
+
+static const struct sdp_track *find_track(const struct sdp_track *tracks, size_t n,
+                                          const char *mid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tracks[i].mid, mid) == 0)
+            return &tracks[i];
+    return NULL;
+}
+
+static void close_producer(struct participant *p, size_t index)
+{
+    struct signaling *s = p->sig;
+    uint32_t id = p->pub.producers[index].id;
+    s->media->producer_close(s->media_arg, id);
+    if (p->lesson)
+        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
+            if (m != p)
+                subscribe_producer_removed(m, id);
+    participant_producer_remove(p, index);
+}
+
+static void open_producer(struct participant *p, const struct sdp_track *t)
+{
+    struct signaling *s = p->sig;
+    struct producer_ref *r = participant_producer_add(p);
+    if (!r) {
+        signaling_log(s, "participant %s: out of memory for a producer", p->id);
+        return;
+    }
+    r->id = ++s->next_producer;
+    r->track = *t;
+    int rc = s->media->producer_create(s->media_arg, r->id, p->pub.transport_id, t);
+    if (rc < 0) {
+        signaling_log(s, "participant %s: media plane refused producer for mid %s: %s", p->id,
+                      t->mid, sq_strerror(rc));
+        participant_producer_remove(p, p->pub.n_producers - 1);
+        return;
+    }
+    if (p->lesson)
+        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
+            if (m != p)
+                subscribe_producer_added(m, p, r);
+}
+
+/* Producers follow the accepted tracks: kept by mid, closed when their m-line
+ * was removed, rejected or made inactive, opened for new mids. */
+static void sync_producers(struct participant *p, const struct sdp_track *tracks, size_t n)
+{
+    for (size_t i = 0; i < p->pub.n_producers;) {
+        const struct sdp_track *t = find_track(tracks, n, p->pub.producers[i].track.mid);
+        if (t && same_source(&p->pub.producers[i].track, t)) {
+            i++;
+            continue;
+        }
+        close_producer(p, i);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!participant_producer_find(p, tracks[i].mid))
+            open_producer(p, &tracks[i]);
+}
+
+static int ensure_transport(struct participant *p, const struct sdp_session *offer, json_t *req)
+{
+    struct signaling *s = p->sig;
+    if (p->pub.transport_id)
+        return 0;
+    const char *alg = "", *fp = "";
+    for (uint8_t i = 0; i < offer->n_media && !fp[0]; i++)
+        fp = sdp_media_fingerprint(offer, &offer->media[i], &alg);
+    if (!fp[0]) {
+        participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req, "offer has no a=fingerprint");
+        return -1;
+    }
+    uint32_t id = ++s->next_transport;
+    int rc = s->media->transport_create(s->media_arg, id, p->pub.ufrag, p->pub.pwd, alg, fp);
+    if (rc < 0) {
+        participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req,
+                               "the media plane refused the transport: %s", sq_strerror(rc));
+        return -1;
+    }
+    p->pub.transport_id = id;
+    return 0;
+}
+
+static void send_answer(struct participant *p, const struct sdp_session *answer,
+                        const struct sdp_track *tracks, size_t n, json_t *req)
+{
+    char *text = malloc(SDP_MAX_TEXT);
+    int len = text ? sdp_write(answer, text, SDP_MAX_TEXT) : -SQ_ENOMEM;
+    if (len < 0) {
+        free(text);
+        participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req,
+                               "cannot write the answer: %s", sq_strerror(len));
+        return;
+    }
+    json_t *m = message_new("publish_answer", req);
+    json_object_set_new(m, "sdp", json_stringn(text, (size_t)len));
+    free(text);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_object();
+        json_object_set_new(t, "mid", json_string(tracks[i].mid));
+        json_object_set_new(t, "kind", json_string(message_kind_name(tracks[i].kind)));
+        json_array_append_new(list, t);
+    }
+    json_object_set_new(m, "tracks", list);
+    participant_send(p, m);
+}
+
+/* Parses and answers; 0 with *n tracks, or -1 after replying an error. */
+static int negotiate(struct participant *p, const char *sdp, struct sdp_session *offer,
+                     struct sdp_session *answer, struct sdp_track *tracks, size_t *n,
+                     json_t *req)
+{
+    const char *why = NULL;
+    int rc = sdp_parse(offer, sdp, strlen(sdp), &why);
+    if (rc < 0) {
+        participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req, "cannot parse the offer: %s",
+                               why ? why : sq_strerror(rc));
+        return -1;
+    }
+    struct sdp_local local;
+    signaling_sdp_local(p->sig, p->pub.ufrag, p->pub.pwd, &local);
+    rc = sdp_answer_publish(offer, &local, answer, tracks, SDP_MAX_MEDIA, n, &why);
+    if (rc < 0) {
+        participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req, "cannot answer the offer: %s",
+                               why ? why : sq_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+void publish_handle(struct participant *p, json_t *msg, json_t *req)
+{
+    const char *sdp = message_string(msg, "sdp");
+    if (!sdp) {
+        participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "publish", req,
+                               "\"sdp\" must be a string");
+        return;
+    }
+    if (strlen(sdp) > SDP_MAX_TEXT) {
+        participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req,
+                               "the offer is larger than 256 KiB");
+        return;
+    }
+    /* Both sessions are large (hundreds of KiB): heap, and only for the call. */
+    struct sdp_session *offer = calloc(1, sizeof(*offer));
+    struct sdp_session *answer = calloc(1, sizeof(*answer));
+    struct sdp_track *tracks = calloc(SDP_MAX_MEDIA, sizeof(*tracks));
+    size_t n = 0;
+    if (!offer || !answer || !tracks) {
+        participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req, "out of memory");
+    } else if (negotiate(p, sdp, offer, answer, tracks, &n, req) == 0 &&
+               ensure_transport(p, offer, req) == 0) {
+        sync_producers(p, tracks, n);
+        send_answer(p, answer, tracks, n, req);
+        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
+            if (m != p)
+                subscribe_flush(m);
+    }
+    free(tracks);
+    free(answer);
+    free(offer);
+}
+
+void publish_release(struct participant *p)
+{
+    struct signaling *s = p->sig;
+    while (p->pub.n_producers)
+        close_producer(p, p->pub.n_producers - 1);
+    if (p->pub.transport_id)
+        s->media->transport_close(s->media_arg, p->pub.transport_id);
+    p->pub.transport_id = 0;
+}
+
+void publish_transport_closed(struct participant *p)
+{
+    publish_release(p);
+    /* The client needs a new RTCPeerConnection: new credentials keep its
+     * checks from matching anything of the old one. */
+    participant_random_token(p->pub.ufrag, PARTICIPANT_UFRAG_LEN);
+    participant_random_token(p->pub.pwd, PARTICIPANT_PWD_LEN);
+    if (p->lesson)
+        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
+            if (m != p)
+                subscribe_flush(m);
+}
