@@ -172,7 +172,7 @@ static double protect_ns(const struct bench *b, const struct srtp_keys *k, bool 
     return (double)t / (double)chunk;
 }
 
-/* ns per inbound unprotect (libsrtp2), once per input packet: not part of the
+/* ns per inbound unprotect (srtp_in, OpenSSL EVP), once per input packet: not part of the
  * per-copy limit, but it is what N = 1 pays on top of it. */
 static double unprotect_ns(struct bench *b, const struct srtp_keys *pub, double *allocs)
 {
@@ -551,7 +551,7 @@ static void print_limits(const struct bench *b)
                "srtp_ref_out_protect_rtp %.0f (x%.1f)\n",
                b->srtp_out_ns[p], b->srtp_ref_ns[p],
                b->srtp_out_ns[p] > 0 ? b->srtp_ref_ns[p] / b->srtp_out_ns[p] : 0);
-        printf("    in    srtp_in_unprotect_rtp (libsrtp2) once per input packet, not in the "
+        printf("    in    srtp_in_unprotect_rtp (OpenSSL EVP) once per input packet, not in the "
                "limit: %.0f\n", b->unprotect_ns[p]);
     }
     printf("  limit = io + srtp_out; ratio = limit_ns / ns_per_pkt (1.00 = at the limit)\n");

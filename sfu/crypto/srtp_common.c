@@ -1,7 +1,13 @@
 /* What the SRTP files share: profile names, the RFC 3711 sec. 4.3 AES-CM key
- * derivation (RFC 7714 sec. 11 keeps it for GCM), and the libsrtp2 set-up
- * used by the inbound side and by the outbound reference. Runs once per
- * session, never per packet. */
+ * derivation (RFC 7714 sec. 11 keeps it for GCM), the cipher and HMAC
+ * contexts both directions key once per session, the IVs (RFC 3711 sec.
+ * 4.1.1, RFC 7714 sec. 8.1 / 9.1), and the libsrtp2 set-up of the reference
+ * sessions. The per-packet helpers here never allocate. */
+
+/* The low-level SHA1_* calls are deprecated in OpenSSL 3.0 but are the only way
+ * to copy a keyed HMAC state without an allocation or a provider round trip. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "crypto/srtp_common.h"
 
 #include <limits.h>
@@ -56,6 +62,92 @@ void srtp_common_cm_iv(uint8_t iv[16], const uint8_t salt[14], uint32_t ssrc, ui
         iv[4 + i] ^= (uint8_t)(ssrc >> (24 - 8 * i));
     for (int i = 0; i < 6; i++)
         iv[8 + i] ^= (uint8_t)(index >> (40 - 8 * i));
+}
+
+void srtp_common_gcm_rtp_iv(uint8_t iv[12], const uint8_t salt[12], uint32_t ssrc, uint32_t roc,
+                            uint16_t seq)
+{
+    iv[0] = iv[1] = 0;
+    srtp_common_put_be32(iv + 2, ssrc);
+    srtp_common_put_be32(iv + 6, roc);
+    iv[10] = (uint8_t)(seq >> 8);
+    iv[11] = (uint8_t)seq;
+    for (int i = 0; i < 12; i++)
+        iv[i] ^= salt[i];
+}
+
+void srtp_common_gcm_rtcp_iv(uint8_t iv[12], const uint8_t salt[12], uint32_t ssrc,
+                             uint32_t index)
+{
+    iv[0] = iv[1] = iv[6] = iv[7] = 0;
+    srtp_common_put_be32(iv + 2, ssrc);
+    srtp_common_put_be32(iv + 8, index);
+    for (int i = 0; i < 12; i++)
+        iv[i] ^= salt[i];
+}
+
+void srtp_common_hmac_init(struct srtp_common_hmac *h, const uint8_t key[SRTP_AUTH_KEY_LEN])
+{
+    uint8_t block[SHA_CBLOCK];
+    memset(block, 0x36, sizeof block);
+    for (int i = 0; i < SRTP_AUTH_KEY_LEN; i++)
+        block[i] ^= key[i];
+    SHA1_Init(&h->inner);
+    SHA1_Update(&h->inner, block, sizeof block);
+    memset(block, 0x5c, sizeof block);
+    for (int i = 0; i < SRTP_AUTH_KEY_LEN; i++)
+        block[i] ^= key[i];
+    SHA1_Init(&h->outer);
+    SHA1_Update(&h->outer, block, sizeof block);
+    OPENSSL_cleanse(block, sizeof block);
+}
+
+void srtp_common_hmac_tag(const struct srtp_common_hmac *h, const uint8_t *msg, size_t len,
+                          const uint8_t trailer[4], uint8_t tag[SRTP_CM_TAG_LEN])
+{
+    uint8_t md[SHA_DIGEST_LENGTH];
+    SHA_CTX c = h->inner;
+    SHA1_Update(&c, msg, len);
+    if (trailer)
+        SHA1_Update(&c, trailer, 4);
+    SHA1_Final(md, &c);
+    c = h->outer;
+    SHA1_Update(&c, md, sizeof md);
+    SHA1_Final(md, &c);
+    memcpy(tag, md, SRTP_CM_TAG_LEN);
+}
+
+int srtp_common_ctx_init(struct srtp_common_ctx *c, enum srtp_profile p,
+                         const struct srtp_session_keys *k, bool is_sealing)
+{
+    bool is_gcm = p == SRTP_PROFILE_AEAD_AES_128_GCM;
+    memset(c, 0, sizeof *c);
+    c->cipher = EVP_CIPHER_CTX_new();
+    /* CTR is its own inverse: a CM context always runs "encrypt". */
+    if (!c->cipher ||
+        EVP_CipherInit_ex(c->cipher, is_gcm ? EVP_aes_128_gcm() : EVP_aes_128_ctr(), NULL, k->enc,
+                          NULL, is_gcm ? is_sealing : 1) != 1)
+        return -SQ_ECRYPTO;
+    memcpy(c->salt, k->salt, sizeof c->salt);
+    if (!is_gcm)
+        srtp_common_hmac_init(&c->auth, k->auth);
+    return 0;
+}
+
+void srtp_common_ctx_clear(struct srtp_common_ctx *c)
+{
+    EVP_CIPHER_CTX_free(c->cipher);
+    OPENSSL_cleanse(c, sizeof *c);
+}
+
+int srtp_common_ctr(EVP_CIPHER_CTX *ctx, const uint8_t iv[16], uint8_t *buf, size_t len)
+{
+    int outl = 0;
+    if (len > INT_MAX || EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) != 1)
+        return -SQ_ECRYPTO;
+    if (len > 0 && EVP_EncryptUpdate(ctx, buf, &outl, buf, (int)len) != 1)
+        return -SQ_ECRYPTO;
+    return 0;
 }
 
 int srtp_common_kdf(const uint8_t key[16], const uint8_t *salt, size_t salt_len,

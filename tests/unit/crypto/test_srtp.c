@@ -1,68 +1,20 @@
 /* SRTP: the hand-written outbound side against the RFC 3711 / RFC 7714 test
- * vectors, against libsrtp2 byte for byte, and through libsrtp2's unprotect. */
+ * vectors, against libsrtp2 byte for byte, and through both inbound sides
+ * (srtp_in and libsrtp2's srtp_ref_in). test_srtp_in.c tests srtp_in itself. */
 #include "test.h"
 
 #include <stdlib.h>
 
 #include "crypto/srtp_common.h"
 #include "sabaq/error.h"
+#include "srtp_fixture.h"
+
+#define test_keys srtp_fixture_keys
+#define make_rtp srtp_fixture_rtp
+#define make_rtcp srtp_fixture_rtcp
 
 static const enum srtp_profile profiles[] = {SRTP_PROFILE_AES128_CM_SHA1_80,
                                              SRTP_PROFILE_AEAD_AES_128_GCM};
-
-/* Keys whose local half equals the remote half, so an srtp_out and an
- * srtp_in made from the same struct talk to each other. */
-static struct srtp_keys test_keys(enum srtp_profile p)
-{
-    struct srtp_keys k = {.profile = p, .key_len = 16};
-    k.salt_len = p == SRTP_PROFILE_AEAD_AES_128_GCM ? 12 : 14;
-    for (int i = 0; i < 16; i++)
-        k.local_key[i] = k.remote_key[i] = (uint8_t)(0x11 * i + 3);
-    for (int i = 0; i < k.salt_len; i++)
-        k.local_salt[i] = k.remote_salt[i] = (uint8_t)(0xa0 + i);
-    return k;
-}
-
-/* An RTP packet: seq, ssrc, optional CSRCs and one-byte extension, payload
- * bytes derived from seq. Returns its length. */
-static size_t make_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, int csrcs, int ext,
-                       size_t payload)
-{
-    size_t n = 0;
-    buf[n++] = (uint8_t)(0x80 | (ext ? 0x10 : 0) | csrcs);
-    buf[n++] = 96;
-    buf[n++] = (uint8_t)(seq >> 8);
-    buf[n++] = (uint8_t)seq;
-    for (int i = 0; i < 4; i++)
-        buf[n++] = (uint8_t)(seq * 7 + i); /* timestamp */
-    for (int i = 0; i < 4; i++)
-        buf[n++] = (uint8_t)(ssrc >> (24 - 8 * i));
-    for (int c = 0; c < csrcs * 4; c++)
-        buf[n++] = (uint8_t)(0xc0 + c);
-    if (ext) {
-        static const uint8_t hdr[] = {0xbe, 0xde, 0x00, 0x02, 0x10, 0xaa, 0x21,
-                                      0xbb, 0xcc, 0x00, 0x00, 0x00};
-        memcpy(buf + n, hdr, sizeof hdr);
-        n += sizeof hdr;
-    }
-    for (size_t i = 0; i < payload; i++)
-        buf[n++] = (uint8_t)(seq + i * 13);
-    return n;
-}
-
-/* An RTCP receiver report from ssrc followed by a PLI. */
-static size_t make_rtcp(uint8_t *buf, uint32_t ssrc, uint32_t media)
-{
-    static const uint8_t rr[] = {0x80, 201, 0x00, 0x01, 0, 0, 0, 0};
-    static const uint8_t pli[] = {0x81, 206, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0};
-    memcpy(buf, rr, sizeof rr);
-    memcpy(buf + sizeof rr, pli, sizeof pli);
-    for (int i = 0; i < 4; i++) {
-        buf[4 + i] = buf[12 + i] = (uint8_t)(ssrc >> (24 - 8 * i));
-        buf[16 + i] = (uint8_t)(media >> (24 - 8 * i));
-    }
-    return sizeof rr + sizeof pli;
-}
 
 TEST(srtp_kdf_matches_rfc3711_b3)
 {
@@ -167,15 +119,17 @@ TEST(srtp_out_gcm_rtcp_matches_rfc7714_17_1)
 
 /* Protects `count` packets of two SSRCs from seq 65000 on (so the sequence
  * wraps and the ROC becomes 1) with srtp_out and with srtp_ref_out, compares the outputs
- * byte for byte, then unprotects srtp_out's with srtp_in. Returns the number
- * of mismatches; *wrapped counts packets sent with ROC 1. */
+ * byte for byte, then unprotects srtp_out's with srtp_in and srtp_ref_out's
+ * with libsrtp2's srtp_ref_in. Returns the number of mismatches; *wrapped
+ * counts packets sent with ROC 1. */
 static int rtp_three_way(enum srtp_profile p, int count, int *wrapped)
 {
     struct srtp_keys k = test_keys(p);
     struct srtp_out *out = srtp_out_new(&k);
     struct srtp_ref_out *ref = srtp_ref_out_new(&k);
     struct srtp_in *in = srtp_in_new(&k);
-    int bad = !out || !ref || !in ? 1000000 : 0;
+    struct srtp_ref_in *ref_in = srtp_ref_in_new(&k);
+    int bad = !out || !ref || !in || !ref_in ? 1000000 : 0;
     uint32_t roc = 0;
     *wrapped = 0;
     for (int i = 0; i < count && !bad; i++) {
@@ -197,10 +151,14 @@ static int rtp_three_way(enum srtp_profile p, int count, int *wrapped)
             bad++;
         if (srtp_in_unprotect_rtp(in, a, &la) != 0 || la != len || memcmp(a, plain, len) != 0)
             bad++;
+        if (srtp_ref_in_unprotect_rtp(ref_in, b, &lb) != 0 || lb != len ||
+            memcmp(b, plain, len) != 0)
+            bad++;
     }
     srtp_out_free(out);
     srtp_ref_out_free(ref);
     srtp_in_free(in);
+    srtp_ref_in_free(ref_in);
     return bad;
 }
 
@@ -393,6 +351,7 @@ TEST(srtp_sessions_refuse_invalid_keys)
     ASSERT(!srtp_out_new(&k));
     ASSERT(!srtp_in_new(&k));
     ASSERT(!srtp_ref_out_new(&k));
+    ASSERT(!srtp_ref_in_new(&k));
     k = test_keys(SRTP_PROFILE_AES128_CM_SHA1_80);
     k.profile = (enum srtp_profile)2;
     ASSERT(!srtp_out_new(&k));
