@@ -29,7 +29,7 @@ static void set_buffer(int fd, int force_opt, int opt)
 
 static int configure(int fd, const struct addrinfo *ai)
 {
-    int one = 1, zero = 0;
+    int zero = 0;
     if (ai->ai_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ai->ai_addr;
         /* "::" serves IPv4 peers too, as v4-mapped addresses. */
@@ -37,11 +37,9 @@ static int configure(int fd, const struct addrinfo *ai)
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) != 0)
             return -1;
     }
-    /* REUSEPORT: one socket per worker on the same port, the kernel spreads
-     * peers over them by 5-tuple hash. */
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
-        return -1;
+    /* No SO_REUSEADDR/SO_REUSEPORT: with them a second server started on the
+     * same media port would bind without complaint and steal half the peers.
+     * Several workers on one port will need REUSEPORT plus a guard of their own. */
     set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
     set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
     return bind(fd, ai->ai_addr, ai->ai_addrlen);
