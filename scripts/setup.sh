@@ -11,10 +11,15 @@ libvpx-dev libjansson-dev libsqlite3-dev libavformat-dev libavcodec-dev libavuti
 # Tests: a real browser, an independent WebRTC stack, media tools, fuzzing,
 # network namespaces and Node for playwright-core.
 TEST_PKGS="chromium python3-aiortc ffmpeg clang libclang-rt-14-dev iproute2 nftables
-util-linux nodejs npm python3-websockets"
+util-linux python3-websockets"
 
 pkgs=$RUN_PKGS
 [ "$mode" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
+# Node may come from elsewhere than Debian (with npm inside it): only ask
+# Debian for it when the commands are missing.
+if [ "$mode" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+    pkgs="$pkgs nodejs npm"
+fi
 
 missing=""
 for p in $pkgs; do
