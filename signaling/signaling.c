@@ -244,6 +244,9 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
     case SFU_EVENT_PRODUCER_ACTIVE:
         producer_active(s, ev->id);
         break;
+    case SFU_EVENT_SPEAKING_CHANGED:
+        /* Attendance counts speaking time from these (the classroom issue). */
+        break;
     }
 }
 

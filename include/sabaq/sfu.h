@@ -62,11 +62,15 @@ enum sfu_event_type {
     SFU_EVENT_TRANSPORT_CONNECTED, /* ICE nominated and DTLS done; detail = SRTP profile */
     SFU_EVENT_TRANSPORT_CLOSED,    /* consent lost, DTLS failed or closed; detail = reason */
     SFU_EVENT_PRODUCER_ACTIVE,     /* first media packet of a producer */
+    SFU_EVENT_SPEAKING_CHANGED,    /* audio producer `id` started (value 1) or stopped (value 0)
+                                    * speaking: from the audio-level extension (RFC 6464), with
+                                    * hysteresis so it does not flap */
 };
 
 struct sfu_event {
     enum sfu_event_type type;
     uint32_t id;                   /* transport or producer id */
+    int32_t value;                 /* SPEAKING_CHANGED: 1 or 0 */
     char detail[64];
 };
 

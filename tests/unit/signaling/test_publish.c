@@ -193,11 +193,11 @@ TEST(publish_transport_event_logs_and_closed_releases_producers)
     const struct fake_call *t = fake_find(&h.media, "transport_create", 0);
     char old_ufrag[33];
     snprintf(old_ufrag, sizeof(old_ufrag), "%s", t->ufrag);
-    struct sfu_event ev = {SFU_EVENT_TRANSPORT_CONNECTED, t->id, "SRTP_AEAD_AES_128_GCM"};
+    struct sfu_event ev = {.type = SFU_EVENT_TRANSPORT_CONNECTED, .id = t->id, .detail = "SRTP_AEAD_AES_128_GCM"};
     signaling_media_event(h.sig, &ev);
     ASSERT(strstr(harness_log(&h),
                   "participant p1 publish transport connected (SRTP AEAD_AES_128_GCM)"));
-    struct sfu_event closed = {SFU_EVENT_TRANSPORT_CLOSED, t->id, "consent lost"};
+    struct sfu_event closed = {.type = SFU_EVENT_TRANSPORT_CLOSED, .id = t->id, .detail = "consent lost"};
     signaling_media_event(h.sig, &closed);
     json_t *m = harness_next(a);
     ASSERT_STR_EQ("transport_closed", js(m, "type"));

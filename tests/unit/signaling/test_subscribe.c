@@ -318,7 +318,7 @@ TEST(subscribe_transport_closed_starts_a_new_connection)
     json_t *v1 = harness_next_of(b, "subscribe_offer");
     answer(&h, b, v1);
     const struct fake_call *t = fake_find(&h.media, "transport_create", 1);
-    struct sfu_event ev = {SFU_EVENT_TRANSPORT_CLOSED, t->id, "DTLS failed"};
+    struct sfu_event ev = {.type = SFU_EVENT_TRANSPORT_CLOSED, .id = t->id, .detail = "DTLS failed"};
     signaling_media_event(h.sig, &ev);
     json_t *m = harness_next(b);
     ASSERT_STR_EQ("transport_closed", js(m, "type"));
@@ -348,7 +348,7 @@ TEST(events_for_unknown_transports_are_ignored)
     harness_init(&h);
     struct fake_conn *a = harness_connect(&h);
     harness_join(&h, a, "A");
-    struct sfu_event ev = {SFU_EVENT_TRANSPORT_CLOSED, 99, "gone"};
+    struct sfu_event ev = {.type = SFU_EVENT_TRANSPORT_CLOSED, .id = 99, .detail = "gone"};
     signaling_media_event(h.sig, &ev);
     ev.type = SFU_EVENT_PRODUCER_ACTIVE;
     signaling_media_event(h.sig, &ev);

@@ -1,0 +1,76 @@
+/* The SQLite store behind chat, polls, attendance, lessons and staff
+ * (see store.h for the durability rule). */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sabaq/error.h"
+
+struct store {
+    sqlite3 *db;             /* owned */
+    char dir[4096];
+};
+
+static int pragma(sqlite3 *db, const char *sql, char *err, size_t err_len)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    snprintf(err, err_len, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+struct store *store_open(const char *data_dir, char *err, size_t err_len)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    snprintf(s->dir, sizeof s->dir, "%s", data_dir);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sabaq.db", data_dir);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return NULL;
+    }
+    /* WAL: readers (the CLI, exports) never block the server's writes.
+     * synchronous=FULL: a commit is on disk before we acknowledge it; the
+     * write rate (chat, votes, joins) is far too low for this to matter.
+     * busy_timeout: `sabaq staff add` may write while the server runs. */
+    if (pragma(s->db, "PRAGMA journal_mode=WAL", err, err_len) ||
+        pragma(s->db, "PRAGMA synchronous=FULL", err, err_len) ||
+        pragma(s->db, "PRAGMA foreign_keys=ON", err, err_len) ||
+        sqlite3_busy_timeout(s->db, 2000) != SQLITE_OK) {
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s);
+}
+
+sqlite3 *store_db(struct store *s) { return s->db; }
+
+const char *store_dir(const struct store *s) { return s->dir; }
+
+int store_schema(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    fprintf(stderr, "sabaq: store schema failed: %s\n", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return -SQ_EIO;
+}

@@ -1,0 +1,29 @@
+/* Sabaq's durable state: one SQLite database, <data-dir>/sabaq.db, in WAL
+ * mode with synchronous=FULL, written only from the control thread. A row is
+ * committed before anything that depends on it is acknowledged or broadcast,
+ * so a kill -9 loses nothing that anyone was told about.
+ * Each module owns its own tables: it calls store_schema() once at start-up
+ * with CREATE TABLE IF NOT EXISTS statements and prepares its own statements
+ * on store_db(). */
+#ifndef SIGNALING_STORE_H
+#define SIGNALING_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct store;
+
+/* Opens (creating) <data_dir>/sabaq.db. NULL with a sentence in err on failure. */
+struct store *store_open(const char *data_dir, char *err, size_t err_len);
+void store_close(struct store *s);
+
+/* The connection, for modules' prepared statements (borrowed). */
+sqlite3 *store_db(struct store *s);
+
+/* Runs one or more statements (a module's schema). 0 or -SQ_EIO, logged. */
+int store_schema(struct store *s, const char *sql);
+
+/* The data directory given to store_open (borrowed). */
+const char *store_dir(const struct store *s);
+
+#endif
