@@ -81,6 +81,19 @@ $(B)/fuzz/%: tests/fuzz/%.c $(SFU_SRC)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isfu $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
 
+# Signaling parsers take the few files they need (and SQLite, jansson).
+FUZZ_SIG_SRC := signaling/roster.c signaling/text.c signaling/store.c signaling/auth.c
+$(B)/fuzz/fuzz_roster $(B)/fuzz/fuzz_token: $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_SIG_SRC)
+	@mkdir -p $(B)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SIG_SRC) $(PKG_LIBS) $(LDLIBS)
+
+# The WebSocket message path: all of signaling/ but the sockets' main().
+$(B)/fuzz/fuzz_signaling: tests/fuzz/fuzz_signaling.c $(SIG_SRC) $(SFU_SRC)
+	@mkdir -p $(B)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SIG_SRC) $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
+
 fuzz: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
@@ -97,6 +110,19 @@ $(B)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(B)/libsabaq.a
 bench: setup
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	./$(B)/bench/fwd
+
+# bench/load: the whole server under synthetic participants (bench/load/*.c),
+# with libvpx and libopus; not bench/lib (fwd_alloc interposes malloc).
+# Run it by hand: build/bench/load --help (it needs root for its namespace).
+LOAD_PKGS := vpx opus
+LOAD_SRC  := $(sort $(wildcard bench/load/*.c))
+$(B)/bench/load: bench/load.c $(LOAD_SRC) $(wildcard bench/load/*.h) $(B)/libsabaq.a
+	@mkdir -p $(B)/bench
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags $(LOAD_PKGS)) -Isfu -Ibench/load \
+	    -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) $(shell pkg-config --libs $(LOAD_PKGS)) $(LDLIBS)
+
+.PHONY: bench-load
+bench-load: $(B)/bench/load $(B)/sabaq
 
 clean:
 	rm -rf $(B)

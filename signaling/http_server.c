@@ -1,10 +1,12 @@
 /* libwebsockets (4.1) glue for the control thread: one vhost serving the web
- * root through an lws mount, GET /api/stats, and the signaling WebSocket at
- * /ws (RFC 6455; subprotocol "sabaq" or none). Frames are reassembled up to
+ * root through an lws mount, GET /api/stats, the HTTP API and /signin
+ * (requests collected whole and handed to http_api.c), and the signaling
+ * WebSocket at /ws (RFC 6455; subprotocol "sabaq" or none). Frames are reassembled up to
  * MESSAGE_MAX_LEN and handed whole to signaling.c; replies wait in a
  * per-connection queue and go out one per SERVER_WRITEABLE, as lws wants.
  * The media worker wakes the loop with lws_cancel_service(); its events are
- * drained in LWS_CALLBACK_EVENT_WAIT_CANCELLED. Nothing here blocks. */
+ * drained in LWS_CALLBACK_EVENT_WAIT_CANCELLED; a one-second timer drives
+ * signaling_tick. Nothing here blocks. */
 #include "http_server.h"
 
 #include <libwebsockets.h>
@@ -13,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sabaq/clock.h"
 #include "sabaq/sfu.h"
+#include "http_api.h"
+#include "participant.h"
 #include "signaling.h"
 
 /* A client that stops reading must not grow our memory without bound. */
@@ -32,7 +37,8 @@ struct http_server {
     pthread_mutex_t wake_lock;       /* guards wake_ctx against the worker thread */
     struct lws_context *wake_ctx;    /* borrowed copy of ctx, NULL once destroying */
     char web_root[4096];
-    struct lws_http_mount mount_files, mount_stats;
+    struct lws_http_mount mount_files, mount_stats, mount_signin;
+    lws_sorted_usec_list_t tick;     /* signaling_tick once a second */
 };
 
 struct tx_msg {
@@ -55,11 +61,18 @@ struct ws_conn {
     bool dead;                       /* being killed: drop whatever is sent */
 };
 
-/* Per /api/stats request. */
+/* Per HTTP request to /api or /signin. */
 struct http_req {
-    unsigned char *body;             /* owned: LWS_PRE + len */
+    unsigned char *body;             /* owned: the response, LWS_PRE + len */
     size_t len;
+    const char *method;              /* static string */
+    char *path, *query, *cookie, *auth, *host; /* owned: the request (http_api.h) */
+    char *in;                        /* owned: the request body */
+    size_t in_len;
+    bool in_too_large;
 };
+
+static char *header(struct lws *wsi, enum lws_token_indexes t);
 
 static struct http_server *server_of(struct lws *wsi)
 {
@@ -208,11 +221,19 @@ static void drain_media_events(struct http_server *h)
         signaling_media_event(h->sig, &ev);
 }
 
+/* The logic reads wall time only from sig->now_ms, set here before every call in. */
+static void set_now(struct http_server *h)
+{
+    if (h && h->sig)
+        h->sig->now_ms = sq_wallclock_us() / 1000u;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
     struct ws_conn *conn = user;
     struct http_server *h = server_of(wsi);
+    set_now(h);
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return upgrade_allowed(wsi) ? 0 : 1;
@@ -222,6 +243,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         conn->server = h;
         conn->wsi = wsi;
         conn->p = signaling_connect(h->sig, &conn_ops, conn);
+        if (conn->p) {   /* a signed-in teacher is the same person in every window */
+            char *cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
+            conn->p->staff_id = cookie ? http_api_session_staff(h->sig, cookie) : 0;
+            free(cookie);
+        }
         return conn->p ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
         if (conn && conn->p && !conn->dead)
@@ -275,42 +301,194 @@ static char *stats_body(struct http_server *h)
     return text;
 }
 
-/* `path` is the whole URL path (lws 4.1 passes it unstripped to a callback mount). */
-static int stats_begin(struct lws *wsi, struct http_req *req, const char *path)
+/* Queues a response: headers now, the body at the next HTTP_WRITEABLE.
+ * body (malloc'd, len bytes) is taken over. Extra headers may be NULL. */
+static int respond(struct lws *wsi, struct http_req *req, const struct http_response *rs,
+                   char *body, size_t len)
 {
-    if (!path || (strcmp(path, "/api/stats") != 0 && strcmp(path, "/api/stats/") != 0))
-        return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ||
-               lws_http_transaction_completed(wsi);
-    char *text = stats_body(server_of(wsi));
-    if (!text)
-        return -1;
-    req->len = strlen(text);
-    req->body = malloc(LWS_PRE + req->len);
+    free(req->body);
+    req->body = malloc(LWS_PRE + len + 1);
     if (!req->body) {
-        free(text);
+        free(body);
         return -1;
     }
-    memcpy(req->body + LWS_PRE, text, req->len);
-    free(text);
-    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
-                                      *end = buf + sizeof(buf) - 1;
-    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", req->len, &p,
-                                    end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
+    memcpy(req->body + LWS_PRE, body ? body : "", len);
+    free(body);
+    req->len = len;
+    unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
+                                       *end = buf + sizeof(buf) - 1;
+    const struct { const char *name, *value; } extra[] = {
+        {"cache-control:", "no-store"},
+        {"set-cookie:", rs->set_cookie},
+        {"location:", rs->location},
+        {"content-disposition:", rs->disposition},
+        {"x-content-type-options:", "nosniff"},
+    };
+    if (lws_add_http_common_headers(wsi, (unsigned)rs->status, rs->content_type, len, &p, end))
+        return -1;
+    for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+        if (extra[i].value[0] &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)extra[i].name,
+                                        (const unsigned char *)extra[i].value,
+                                        (int)strlen(extra[i].value), &p, end))
+            return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+static int stats_begin(struct lws *wsi, struct http_req *req)
+{
+    char *text = stats_body(server_of(wsi));
+    if (!text)
+        return -1;
+    struct http_response rs = {.status = HTTP_STATUS_OK, .content_type = "application/json"};
+    return respond(wsi, req, &rs, text, strlen(text));
+}
+
+/* ---- the HTTP API (http_api.c) -------------------------------------------- */
+
+/* Copies a header into *out (malloc'd, "" when absent). */
+static char *header(struct lws *wsi, enum lws_token_indexes t)
+{
+    int n = lws_hdr_total_length(wsi, t);
+    char *out = malloc(n > 0 ? (size_t)n + 64 : 1);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    if (n > 0 && lws_hdr_copy(wsi, out, n + 64, t) < 0)
+        out[0] = '\0';
+    return out;
+}
+
+/* The query string: lws keeps each URI argument as its own fragment
+ * (URL-decoded) and lws_hdr_copy joins them without a separator, so join
+ * them with '&' again (malloc'd, "" when none). */
+static char *query_args(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    size_t cap = total > 0 ? (size_t)total * 2 + 64 : 1, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (int i = 0; total > 0; i++) {
+        int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n <= 0 || len + (size_t)n + 2 > cap)
+            break;
+        if (len)
+            out[len++] = '&';
+        if (lws_hdr_copy_fragment(wsi, out + len, (int)(cap - len), WSI_TOKEN_HTTP_URI_ARGS,
+                                  i) < 0)
+            break;
+        len += strlen(out + len);
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static void api_request_free(struct http_req *req)
+{
+    free(req->path);
+    free(req->query);
+    free(req->cookie);
+    free(req->auth);
+    free(req->host);
+    free(req->in);
+    req->path = req->query = req->cookie = req->auth = req->host = NULL;
+    req->in = NULL;
+    req->in_len = 0;
+    req->in_too_large = false;
+}
+
+static int api_finish(struct lws *wsi, struct http_req *req)
+{
+    struct http_server *h = server_of(wsi);
+    struct http_request rq = {req->method, req->path, req->query, req->cookie, req->auth,
+                              req->host, req->in, req->in_len, lws_is_ssl(wsi) != 0};
+    struct http_response rs;
+    if (req->in_too_large) {
+        memset(&rs, 0, sizeof(rs));
+        http_api_error(&rs, 413, "too_large", "the body is larger than %d KiB",
+                       HTTP_API_MAX_BODY / 1024);
+    } else {
+        http_api_handle(h->sig, &rq, &rs);
+    }
+    api_request_free(req);
+    char *body = rs.body;
+    rs.body = NULL;
+    return respond(wsi, req, &rs, body, rs.body_len);
+}
+
+static int api_begin(struct lws *wsi, struct http_req *req, const char *path)
+{
+    api_request_free(req);
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    req->method = post ? "POST" : lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? "GET"
+                                                                                    : "OTHER";
+    req->path = strdup(path);
+    req->query = query_args(wsi);
+    req->cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
+    req->auth = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    req->host = header(wsi, WSI_TOKEN_HOST);
+    if (!req->path || !req->query || !req->cookie || !req->auth || !req->host)
+        return -1;
+    /* A POST answers once its body is in; lws reports no body completion
+     * when there is no body. */
+    char clen[24] = "";
+    bool has_body = lws_hdr_copy(wsi, clen, sizeof(clen), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+                    strtoull(clen, NULL, 10) > 0;
+    return post && has_body ? 0 : api_finish(wsi, req);
+}
+
+static void api_body(struct http_req *req, const void *in, size_t len)
+{
+    if (req->in_too_large || len > HTTP_API_MAX_BODY - req->in_len) {
+        req->in_too_large = true;
+        return;
+    }
+    char *grown = realloc(req->in, req->in_len + len + 1);
+    if (!grown) {
+        req->in_too_large = true;
+        return;
+    }
+    req->in = grown;
+    memcpy(req->in + req->in_len, in, len);
+    req->in_len += len;
+}
+
+/* lws 4.1 hands a callback mount the whole path of a GET but strips the
+ * mountpoint from a POST's: read it from the request line instead. */
+static int http_begin(struct lws *wsi, struct http_req *req)
+{
+    set_now(server_of(wsi));
+    char path[512] = "";
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_POST_URI) <= 0 &&
+        lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0)
+        path[0] = '\0';
+    if (path[0] && (strcmp(path, "/api/stats") == 0 || strcmp(path, "/api/stats/") == 0))
+        return stats_begin(wsi, req);
+    if (path[0] && server_of(wsi)->sig && http_api_wants(path))
+        return api_begin(wsi, req, path);
+    return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ||
+           lws_http_transaction_completed(wsi);
 }
 
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
     struct http_req *req = user;
+    set_now(server_of(wsi));
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return stats_begin(wsi, req, in);
+        return req ? http_begin(wsi, req) : -1;
+    case LWS_CALLBACK_HTTP_BODY:
+        if (req && req->path)
+            api_body(req, in, len);
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return req && req->path ? api_finish(wsi, req) : 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!req || !req->body)
             break;
@@ -326,6 +504,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (req) {
             free(req->body);
             req->body = NULL;
+            api_request_free(req);
         }
         break;
     default:
@@ -382,9 +561,15 @@ static void setup_mounts(struct http_server *h)
     h->mount_files.def = "index.html";
     h->mount_files.origin_protocol = LWSMPRO_FILE;
     h->mount_files.extra_mimetypes = &mime_js;
-    h->mount_stats.mount_next = &h->mount_files;
-    h->mount_stats.mountpoint = "/api/stats";
-    h->mount_stats.mountpoint_len = (unsigned char)strlen("/api/stats");
+    /* /api (stats and the API) and /signin go to http_callback. */
+    h->mount_signin.mount_next = &h->mount_files;
+    h->mount_signin.mountpoint = "/signin";
+    h->mount_signin.mountpoint_len = (unsigned char)strlen("/signin");
+    h->mount_signin.origin = "sabaq-http";
+    h->mount_signin.origin_protocol = LWSMPRO_CALLBACK;
+    h->mount_stats.mount_next = &h->mount_signin;
+    h->mount_stats.mountpoint = "/api";
+    h->mount_stats.mountpoint_len = (unsigned char)strlen("/api");
     h->mount_stats.origin = "sabaq-http";
     h->mount_stats.origin_protocol = LWSMPRO_CALLBACK;
 }
@@ -429,10 +614,22 @@ struct http_server *http_server_new(const struct http_server_config *cfg)
     return h;
 }
 
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    struct http_server *h = lws_container_of(sul, struct http_server, tick);
+    if (h->sig && !h->shutting_down) {
+        set_now(h);
+        signaling_tick(h->sig);
+    }
+    lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
+}
+
 void http_server_attach(struct http_server *h, struct signaling *sig, struct sfu *sfu)
 {
     h->sig = sig;
     h->sfu = sfu;
+    set_now(h);
+    lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
 }
 
 void http_server_wake(void *arg)
@@ -469,6 +666,8 @@ void http_server_free(struct http_server *h)
     h->wake_ctx = NULL;
     pthread_mutex_unlock(&h->wake_lock);
     h->shutting_down = true;
+    if (h->sig)
+        lws_sul_schedule(h->ctx, 0, &h->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_context_destroy(h->ctx);
     pthread_mutex_destroy(&h->wake_lock);
     free(h);

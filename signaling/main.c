@@ -9,11 +9,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sabaq/clock.h"
 #include "sabaq/sfu.h"
+#include "auth.h"
+#include "cli.h"
 #include "config.h"
 #include "http_server.h"
 #include "media.h"
+#include "schema.h"
 #include "signaling.h"
+#include "store.h"
 
 static struct http_server *volatile running;
 
@@ -72,7 +77,8 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int serve(const struct config *c)
+static int serve(const struct config *c, struct store *store,
+                 const unsigned char secret[AUTH_SECRET_LEN])
 {
     char announce[CONFIG_MAX_PUBLIC_IPS][INET6_ADDRSTRLEN];
     size_t n = config_announce(c, announce, CONFIG_MAX_PUBLIC_IPS);
@@ -100,10 +106,19 @@ static int serve(const struct config *c)
         http_server_free(http);
         return 1;
     }
+    sig->store = store;
+    memcpy(sig->secret, secret, AUTH_SECRET_LEN);
     http_server_attach(http, sig, sfu);
     running = http;
     install_signals();
     print_banner(c, announce, n);
+    if (cli_first_teacher(store, secret, c, (int64_t)(sq_wallclock_us() / 1000)) < 0) {
+        running = NULL;
+        http_server_free(http);
+        signaling_free(sig);
+        sfu_stop(sfu);
+        return 1;
+    }
     int rc = http_server_run(http);
     running = NULL;
     printf("Sabaq is shutting down\n");
@@ -118,9 +133,13 @@ int main(int argc, char **argv)
     struct config c;
     char err[512];
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "staff") == 0)
+        return cli_staff(argc, argv);
     switch (config_parse(&c, argc, argv, err, sizeof(err))) {
     case CONFIG_HELP:
         config_usage(stdout);
+        printf("\nStaff (teachers, assistants): sabaq staff add|list|revoke|link ... "
+               "(sabaq staff --help)\n");
         return 0;
     case CONFIG_ERROR:
         fprintf(stderr, "sabaq: %s\n", err);
@@ -136,5 +155,20 @@ int main(int argc, char **argv)
     if (stat(c.web_root, &st) != 0 || !S_ISDIR(st.st_mode))
         fprintf(stderr, "sabaq: warning: --web-root %s is not a directory; the page will be "
                         "missing\n", c.web_root);
-    return serve(&c);
+    char serr[512];
+    unsigned char secret[AUTH_SECRET_LEN];
+    struct store *store = store_open(c.data_dir, serr, sizeof(serr));
+    if (!store || auth_load_secret(c.data_dir, secret, serr, sizeof(serr)) < 0) {
+        fprintf(stderr, "sabaq: cannot open the store in --data-dir %s: %s\n", c.data_dir, serr);
+        store_close(store);
+        return 1;
+    }
+    if (schema_init(store) < 0) {   /* store_schema has said which table */
+        fprintf(stderr, "sabaq: cannot set up the store in --data-dir %s\n", c.data_dir);
+        store_close(store);
+        return 1;
+    }
+    int rc = serve(&c, store, secret);
+    store_close(store);
+    return rc;
 }

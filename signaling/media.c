@@ -34,6 +34,11 @@ static int consumer_create(void *arg, uint32_t id, uint32_t transport_id, uint32
 
 static int consumer_close(void *arg, uint32_t id) { return sfu_consumer_close(arg, id); }
 
+static int producer_set_paused(void *arg, uint32_t id, bool paused)
+{
+    return sfu_producer_set_paused(arg, id, paused);
+}
+
 const struct media_ops media_sfu_ops = {
     .fingerprint = fingerprint,
     .candidates = candidates,
@@ -43,4 +48,5 @@ const struct media_ops media_sfu_ops = {
     .producer_close = producer_close,
     .consumer_create = consumer_create,
     .consumer_close = consumer_close,
+    .producer_set_paused = producer_set_paused,
 };

@@ -5,6 +5,7 @@
 #ifndef SIGNALING_MEDIA_H
 #define SIGNALING_MEDIA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ struct media_ops {
     int (*consumer_create)(void *arg, uint32_t consumer_id, uint32_t transport_id,
                            uint32_t producer_id, const struct sdp_outgoing *out);
     int (*consumer_close)(void *arg, uint32_t consumer_id);
+    /* Stops (paused) or resumes forwarding a producer's media at the server:
+     * mute, stop video, floor taken (the classroom). */
+    int (*producer_set_paused)(void *arg, uint32_t producer_id, bool paused);
 };
 
 /* Wraps sfu.h; pass the struct sfu * as arg. */

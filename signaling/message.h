@@ -20,7 +20,22 @@
     X(ALREADY_JOINED, "already_joined")    \
     X(BAD_SDP, "bad_sdp")                  \
     X(TOO_LARGE, "too_large")              \
-    X(INTERNAL, "internal")
+    X(INTERNAL, "internal")                \
+    X(FORBIDDEN, "forbidden")              \
+    X(BAD_TOKEN, "bad_token")              \
+    X(TOKEN_EXPIRED, "token_expired")      \
+    X(WRONG_LESSON, "wrong_lesson")        \
+    X(REVOKED, "revoked")                  \
+    X(LINK_USED, "link_used")              \
+    X(REMOVED, "removed")                  \
+    X(REPLACED, "replaced")                \
+    X(LESSON_FULL, "lesson_full")          \
+    X(LESSON_LOCKED, "lesson_locked")      \
+    X(LESSON_ENDED, "lesson_ended")        \
+    X(NOT_FOUND, "not_found")              \
+    X(TOO_LONG, "too_long")                \
+    X(RATE_LIMITED, "rate_limited")        \
+    X(POLL_CLOSED, "poll_closed")
 
 enum message_error {
 #define MESSAGE_ERROR_ENUM(name, code) MESSAGE_ERR_##name,

@@ -64,6 +64,13 @@ json_t *participant_describe(const struct participant *p)
     json_object_set_new(o, "id", json_string(p->id));
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "role", json_string(p->role));
+    /* The classroom's state of a person, only when set (floor.c, lesson.c). */
+    if (p->hand_raised)
+        json_object_set_new(o, "hand", json_true());
+    if (p->has_floor)
+        json_object_set_new(o, "floor", json_true());
+    if (p->state == PARTICIPANT_AWAY)
+        json_object_set_new(o, "away", json_true());
     return o;
 }
 

@@ -14,12 +14,21 @@
 #define PARTICIPANT_UFRAG_LEN 8
 #define PARTICIPANT_PWD_LEN 24
 
-enum participant_state { PARTICIPANT_CONNECTED, PARTICIPANT_JOINED, PARTICIPANT_LEFT };
+/* WAITING: in the lobby. AWAY: the socket dropped; identity, hand and floor
+ * are kept for 60 s (lesson.c) with no connection behind it. */
+enum participant_state {
+    PARTICIPANT_CONNECTED,
+    PARTICIPANT_JOINED,
+    PARTICIPANT_LEFT,
+    PARTICIPANT_WAITING,
+    PARTICIPANT_AWAY
+};
 
 /* A track this participant publishes. */
 struct producer_ref {
     uint32_t id;
     struct sdp_track track;
+    bool paused;                 /* at the server (floor.c): no right, or muted */
 };
 
 /* One m-line of the subscribe connection. Slots are never removed while the
@@ -63,7 +72,20 @@ struct participant {
     enum participant_state state;
     char id[16];                               /* "" before join */
     char name[257];                            /* 64 code points of UTF-8 at most */
-    char role[16];
+    char role[16];                             /* "teacher", "assistant", "student" */
+    char link[40];                             /* who the token names (access.c): "r12" roster
+                                                * entry, "s3" staff, "n<nonce>" single-use,
+                                                * "" a shared lesson link */
+    char resume[25];                           /* secret given in `joined` to come back */
+    bool has_floor;                            /* a student given the floor (floor.c) */
+    bool floor_video;                          /* ... with camera too */
+    bool hand_raised;
+    uint64_t hand_since_ms;
+    uint64_t away_since_ms;                    /* PARTICIPANT_AWAY: when the socket dropped */
+    uint64_t lobby_since_ms;                   /* PARTICIPANT_WAITING: since when */
+    bool muted_audio, muted_video;             /* paused at the server by staff (floor.c) */
+    int64_t staff_id;                          /* signed-in staff member behind the socket
+                                                * (session cookie), 0 when none */
     struct lesson *lesson;                     /* borrowed, NULL unless joined */
     struct participant *next_in_lesson;
     struct publish_side pub;

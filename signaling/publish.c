@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "sabaq/error.h"
+#include "floor.h"
 #include "lesson.h"
+#include "rights.h"
 #include "subscribe.h"
 
 /* What a re-offer must keep for a producer to go on unchanged. */
@@ -122,6 +124,9 @@ static void send_answer(struct participant *p, const struct sdp_session *answer,
         json_t *t = json_object();
         json_object_set_new(t, "mid", json_string(tracks[i].mid));
         json_object_set_new(t, "kind", json_string(message_kind_name(tracks[i].kind)));
+        const struct producer_ref *r = participant_producer_find(p, tracks[i].mid);
+        if (r && r->paused)   /* the classroom: no right to send it now, or muted */
+            json_object_set_new(t, "paused", json_true());
         json_array_append_new(list, t);
     }
     json_object_set_new(m, "tracks", list);
@@ -153,6 +158,10 @@ static int negotiate(struct participant *p, const char *sdp, struct sdp_session 
 
 void publish_handle(struct participant *p, json_t *msg, json_t *req)
 {
+    if (!rights_allow(p, RIGHT_PUBLISH)) {
+        rights_refuse(p, RIGHT_PUBLISH, "publish", req);
+        return;
+    }
     const char *sdp = message_string(msg, "sdp");
     if (!sdp) {
         participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "publish", req,
@@ -174,6 +183,7 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
     } else if (negotiate(p, sdp, offer, answer, tracks, &n, req) == 0 &&
                ensure_transport(p, offer, req) == 0) {
         sync_producers(p, tracks, n);
+        floor_apply(p);
         send_answer(p, answer, tracks, n, req);
         for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
             if (m != p)

@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attendance.h"
+#include "chat.h"
+#include "control.h"
+#include "floor.h"
 #include "lesson.h"
 #include "participant.h"
+#include "poll.h"
 #include "publish.h"
 #include "subscribe.h"
 
@@ -28,6 +33,7 @@ void signaling_free(struct signaling *s)
         return;
     while (s->participants)
         signaling_disconnect(s, s->participants);
+    lesson_free_all(s);   /* the people away hold the last lessons */
     free(s);
 }
 
@@ -71,7 +77,7 @@ void signaling_disconnect(struct signaling *s, struct participant *p)
 {
     if (!p)
         return;
-    lesson_leave(p);
+    lesson_drop(p);   /* kept away for 60 s when in a stored lesson */
     for (struct participant **pp = &s->participants; *pp; pp = &(*pp)->next) {
         if (*pp == p) {
             *pp = p->next;
@@ -106,6 +112,28 @@ static const struct handler {
     {"publish", true, publish_handle},
     {"subscribe_answer", true, subscribe_handle_answer},
     {"leave", true, handle_leave},
+    {"chat_send", true, chat_handle_send},
+    {"chat_delete", true, chat_handle_delete},
+    {"chat_set_enabled", true, chat_handle_set_enabled},
+    {"poll_create", true, poll_handle_create},
+    {"poll_answer", true, poll_handle_answer},
+    {"poll_close", true, poll_handle_close},
+    {"poll_publish", true, poll_handle_publish},
+    {"attendance_get", true, attendance_handle_get},
+    {"lobby_admit", true, control_handle_lobby_admit},
+    {"lobby_admit_all", true, control_handle_lobby_admit_all},
+    {"lesson_lock", true, control_handle_lock},
+    {"participant_remove", true, control_handle_remove},
+    {"participant_readmit", true, control_handle_readmit},
+    {"lesson_end", true, control_handle_end},
+    {"hand_raise", true, floor_handle_hand_raise},
+    {"hand_lower", true, floor_handle_hand_lower},
+    {"floor_give", true, floor_handle_give},
+    {"floor_take", true, floor_handle_take},
+    {"mute", true, floor_handle_mute},
+    {"mute_all", true, floor_handle_mute_all},
+    {"stop_video", true, floor_handle_stop_video},
+    {"unmute", true, floor_handle_unmute},
 };
 
 void signaling_receive_json(struct signaling *s, struct participant *p, json_t *msg)
@@ -134,13 +162,20 @@ void signaling_receive_json(struct signaling *s, struct participant *p, json_t *
                                "unknown message type \"%.64s\"", type);
         return;
     }
+    if (h->fn == lesson_handle_join && p->state == PARTICIPANT_WAITING) {
+        participant_send_error(p, MESSAGE_ERR_ALREADY_JOINED, type, req,
+                               "this connection already waits in the lobby as %s", p->id);
+        return;
+    }
     if (h->fn == lesson_handle_join && p->state == PARTICIPANT_JOINED) {
         participant_send_error(p, MESSAGE_ERR_ALREADY_JOINED, type, req,
                                "this connection has already joined lesson %s as %s",
                                p->lesson->id, p->id);
         return;
     }
-    if (h->needs_join && p->state != PARTICIPANT_JOINED) {
+    /* From the lobby one may only leave. */
+    if (h->needs_join && p->state != PARTICIPANT_JOINED &&
+        !(h->fn == handle_leave && p->state == PARTICIPANT_WAITING)) {
         participant_send_error(p, MESSAGE_ERR_NOT_JOINED, type, req,
                                "send \"join\" before \"%s\"", type);
         return;
@@ -245,9 +280,19 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
         producer_active(s, ev->id);
         break;
     case SFU_EVENT_SPEAKING_CHANGED:
-        /* Attendance counts speaking time from these (the classroom issue). */
+        if (s->store)
+            attendance_speaking(s, ev->id, ev->value != 0, s->now_ms);
+        break;
+    case SFU_EVENT_LAYERS_CHANGED:
+        /* A later step tells the publisher to pause/resume its simulcast
+         * encodings (value = mask of wanted rids). */
         break;
     }
+}
+
+void signaling_tick(struct signaling *s)
+{
+    lesson_expire_away(s);
 }
 
 json_t *signaling_stats(const struct signaling *s)

@@ -16,6 +16,7 @@
 
 struct participant;
 struct lesson;
+struct store;
 
 /* What the logic needs from a connection. */
 struct signaling_conn_ops {
@@ -38,6 +39,10 @@ struct signaling {
     const struct media_ops *media;     /* borrowed */
     void *media_arg;                   /* borrowed: the struct sfu, or a test's fake */
     FILE *log;                         /* borrowed, NULL for silence */
+    struct store *store;               /* borrowed (main.c owns it), NULL in old tests */
+    unsigned char secret[32];          /* the token key (auth.h), <data-dir>/secret */
+    uint64_t now_ms;                   /* wall clock, ms since the Unix epoch: set by the
+                                        * socket layer before every call in, by tests directly */
     struct participant *participants;  /* owned: every open connection */
     struct lesson *lessons;            /* owned */
     uint32_t next_participant;         /* "p1", "p2", ... */
@@ -60,6 +65,9 @@ void signaling_receive_json(struct signaling *s, struct participant *p, json_t *
 void signaling_too_large(struct signaling *s, struct participant *p);
 /* The socket closed: leave the lesson if joined, free the participant. */
 void signaling_disconnect(struct signaling *s, struct participant *p);
+
+/* Once a second (after now_ms is set): people away for 60 s leave. */
+void signaling_tick(struct signaling *s);
 
 /* An event drained from sfu_poll_event(). */
 void signaling_media_event(struct signaling *s, const struct sfu_event *ev);

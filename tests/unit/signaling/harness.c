@@ -92,9 +92,16 @@ static int fk_consumer_close(void *arg, uint32_t id)
     return 0;
 }
 
+static int fk_producer_set_paused(void *arg, uint32_t id, bool paused)
+{
+    record(arg, paused ? "producer_pause" : "producer_resume", id);
+    return 0;
+}
+
 const struct media_ops fake_media_ops = {
     fk_fingerprint, fk_candidates,  fk_transport_create, fk_transport_close,
     fk_producer_create, fk_producer_close, fk_consumer_create, fk_consumer_close,
+    fk_producer_set_paused,
 };
 
 size_t fake_count(const struct fake_media *m, const char *op)
