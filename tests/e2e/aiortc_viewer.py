@@ -4,7 +4,7 @@ as a student over Sabaq's WebSocket (docs/protocol.md), answers Sabaq's
 subscribe offers and must decode the Chromium teacher's VP8 video:
 at least MIN_FRAMES frames with width > 0 within TIMEOUT seconds of joining.
 Run with Debian's /usr/bin/python3 (python3-aiortc, python3-websockets).
-Usage: aiortc_viewer.py --url ws://127.0.0.1:18080/ws --lesson ID
+Usage: aiortc_viewer.py --url ws://127.0.0.1:18080/ws --token STUDENT_TOKEN
 """
 
 # Patches from /work/shared/TESTING.md, before any connection exists:
@@ -139,10 +139,9 @@ class Viewer:
         await self.pc.close()
 
 
-async def run(url, lesson):
+async def run(url, token):
     async with websockets.client.connect(url, max_size=1 << 20) as ws:
-        await ws.send(json.dumps({"type": "join", "lesson": lesson, "name": "aiortc",
-                                  "role": "student", "req": 1}))
+        await ws.send(json.dumps({"type": "join", "token": token, "name": "aiortc", "req": 1}))
         joined = json.loads(await asyncio.wait_for(ws.recv(), 10))
         if joined.get("type") != "joined":
             log(f"join failed: {json.dumps(joined)}")
@@ -182,9 +181,9 @@ async def run(url, lesson):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default="ws://127.0.0.1:18080/ws")
-    ap.add_argument("--lesson", required=True)
+    ap.add_argument("--token", required=True, help="the t= of the lesson's student link")
     args = ap.parse_args()
-    ok = asyncio.run(run(args.url, args.lesson))
+    ok = asyncio.run(run(args.url, args.token))
     print(f"aiortc_viewer: {'PASS' if ok else 'FAIL'}", flush=True)
     sys.exit(0 if ok else 1)
 

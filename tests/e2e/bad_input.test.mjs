@@ -8,7 +8,7 @@
 import dgram from 'node:dgram';
 import crypto from 'node:crypto';
 import {
-  launchBrowser, closeBrowser, joinPage, waitForState, inboundFrom, getJson, screenshot,
+  launchBrowser, closeBrowser, joinPage, createLesson, waitForState, inboundFrom, getJson, screenshot,
   runTest, fail, log, sleep, BASE_URL,
 } from './lib.mjs';
 
@@ -128,32 +128,56 @@ async function sendDatagrams(sessions) {
 
 const BIG = 300 * 1024;
 
+// A token whose payload is a real one's with another signature: forged.
+function forge(token) {
+  const [body] = token.split('.');
+  return `${body}.${'A'.repeat(43)}`;
+}
+
+// A token of this lesson with its payload edited (role "teacher"): the
+// signature no longer matches.
+function edited(token) {
+  const [body, sig] = token.split('.');
+  const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+  claims.r = 'teacher';
+  return `${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`;
+}
+
 // [label, frame (string, or {binary: n}, or {big: n}), acceptable codes, ref]
 function wsCases(lesson) {
+  const student = lesson.tokens.student;
+  const join = (fields) => JSON.stringify({ type: 'join', ...fields });
   const deep = '['.repeat(5000) + ']'.repeat(5000);
   return [
     ['non-JSON text', 'this is not json', ['bad_json']],
     ['JSON array', '[1,2,3]', ['bad_json']],
     ['JSON string', '"hello"', ['bad_json']],
     ['JSON null', 'null', ['bad_json']],
-    ['truncated JSON', '{"type":"join","lesson":', ['bad_json']],
+    ['truncated JSON', '{"type":"join","token":', ['bad_json']],
     ['deeply nested JSON', deep, ['bad_json']],
     ['binary frame', { binary: 64 }, ['bad_json', 'bad_message']],
     ['frame over 256 KiB', { big: BIG }, ['too_large']],
     ['object without type', '{"lesson":"x"}', ['bad_message', 'unknown_type']],
     ['type not a string', '{"type":5}', ['bad_message', 'unknown_type']],
     ['publish before join', '{"type":"publish","sdp":"v=0\\r\\n","req":"p0"}', ['not_joined'], 'publish'],
-    ['join without lesson', '{"type":"join","name":"Mallory","req":11}', ['bad_message'], 'join'],
-    ['join, lesson a number', '{"type":"join","lesson":12,"name":"Mallory"}', ['bad_message'], 'join'],
-    ['join, lesson bad chars', '{"type":"join","lesson":"a b/c","name":"Mallory"}', ['bad_message'], 'join'],
-    ['join, lesson too long', `{"type":"join","lesson":"${'l'.repeat(65)}","name":"Mallory"}`, ['bad_message'], 'join'],
-    ['join, empty name', '{"type":"join","lesson":"x","name":""}', ['bad_message'], 'join'],
-    ['join, name too long', `{"type":"join","lesson":"x","name":"${'n'.repeat(65)}"}`, ['bad_message'], 'join'],
-    ['join, name an object', '{"type":"join","lesson":"x","name":{"a":1}}', ['bad_message'], 'join'],
-    ['join, unknown role', '{"type":"join","lesson":"x","name":"Mallory","role":"king"}', ['bad_message'], 'join'],
-    ['JOIN', `{"type":"join","lesson":"${lesson}","name":"Mallory","req":"join-ok"}`, ['joined']],
-    ['second join', `{"type":"join","lesson":"${lesson}","name":"Mallory","req":12}`, ['already_joined'], 'join'],
+    ['join without token', '{"type":"join","name":"Mallory","req":11}', ['bad_message'], 'join'],
+    ['join, token a number', '{"type":"join","token":12,"name":"Mallory"}', ['bad_message'], 'join'],
+    ['join, token garbage', join({ token: 'not a token', name: 'Mallory' }), ['bad_token'], 'join'],
+    ['join, token too long', join({ token: `${'A'.repeat(5000)}.x`, name: 'Mallory' }), ['bad_token'], 'join'],
+    ['join, forged signature', join({ token: forge(student), name: 'Mallory' }), ['bad_token'], 'join'],
+    ['join, edited payload', join({ token: edited(student), name: 'Mallory' }), ['bad_token'], 'join'],
+    ['join, other lesson id', join({ token: student, lesson: 'another-lesson', name: 'Mallory' }), ['wrong_lesson'], 'join'],
+    ['join, empty name', join({ token: student, name: '' }), ['bad_message'], 'join'],
+    ['join, name too long', join({ token: student, name: 'n'.repeat(65) }), ['bad_message'], 'join'],
+    ['join, name an object', `{"type":"join","token":${JSON.stringify(student)},"name":{"a":1}}`, ['bad_message'], 'join'],
+    ['join, no name', join({ token: student }), ['bad_message'], 'join'],
+    ['join, resume a number', join({ token: student, name: 'Mallory', resume: 5 }), ['bad_message'], 'join'],
+    ['JOIN', join({ token: student, name: 'Mallory', req: 'join-ok' }), ['joined']],
+    ['second join', join({ token: student, name: 'Mallory', req: 12 }), ['already_joined'], 'join'],
     ['unknown type', '{"type":"frobnicate","req":13}', ['unknown_type'], 'frobnicate'],
+    ['student mutes the teacher', '{"type":"mute_all"}', ['forbidden'], 'mute_all'],
+    ['student ends the lesson', '{"type":"lesson_end"}', ['forbidden'], 'lesson_end'],
+    ['floor_give without participant', '{"type":"floor_give","participant":7}', ['forbidden', 'bad_message'], 'floor_give'],
     ['publish without sdp', '{"type":"publish","req":14}', ['bad_message'], 'publish'],
     ['publish, sdp a number', '{"type":"publish","sdp":42}', ['bad_message'], 'publish'],
     ['publish, garbage sdp', '{"type":"publish","sdp":"not an sdp at all","req":15}', ['bad_sdp'], 'publish'],
@@ -168,7 +192,11 @@ function wsCases(lesson) {
 // Runs in the page: a raw WebSocket, one frame at a time, each followed by
 // a ping. Messages the lesson pushes (offers, joins) are skipped.
 async function wsProbe([url, cases]) {
-  const pushed = new Set(['subscribe_offer', 'participant_joined', 'participant_left']);
+  // Messages the lesson pushes on its own (joins, offers, chat and polls state).
+  const pushed = new Set(['subscribe_offer', 'participant_joined', 'participant_left',
+    'participant_away', 'chat_state', 'chat_history', 'poll', 'poll_results', 'poll_tally',
+    'attendance', 'attendance_update', 'hands', 'hand', 'lobby', 'floor', 'rights', 'muted',
+    'lesson_state', 'chat']);
   const ws = new WebSocket(url);
   const inbox = [];
   let wake = null;
@@ -287,7 +315,8 @@ async function framesFromTeacher(student, teacherId) {
 }
 
 await runTest('bad_input', async () => {
-  const lesson = `bad-${process.pid}`;
+  // Students publish (the student page sends mic and camera) without the floor.
+  const lesson = await createLesson({ title: `bad input ${process.pid}`, students_publish: true });
   const ctx = await launchBrowser();
   try {
     const teacher = await joinPage(ctx, { lesson, name: 'Teacher', role: 'teacher' });

@@ -1,10 +1,11 @@
-// End-to-end: one teacher and two students join one lesson in Chromium, all
-// publishing mic and camera through Sabaq. Each student must decode the
+// End-to-end: a teacher signs in, creates a lesson that lets students publish
+// (POST /api/lessons), and she and two students join it in Chromium with its
+// links, all publishing mic and camera through Sabaq. Each student must decode the
 // teacher's video (>= 50 frames in 5 s) and receive the teacher's audio; the
 // teacher must decode each student's video. Logs the DTLS/SRTP each got.
 
 import {
-  launchBrowser, closeBrowser, joinPage, waitForState, inboundFrom, transportInfo,
+  launchBrowser, closeBrowser, joinPage, createLesson, waitForState, inboundFrom, transportInfo,
   screenshot, runTest, fail, log, sleep,
 } from './lib.mjs';
 
@@ -55,7 +56,8 @@ async function describe(checks) {
 }
 
 await runTest('browser_media', async () => {
-  const lesson = `media-${process.pid}`;
+  const lesson = await createLesson({ title: `media ${process.pid}`, students_publish: true });
+  log(`lesson ${lesson.lesson.id} created; links for teacher, assistant, student`);
   const ctx = await launchBrowser();
   try {
     const started = Date.now();

@@ -76,6 +76,7 @@ echo "e2e: server up (pid $SERVER_PID) on 127.0.0.1:$PORT, media udp $MEDIA_PORT
 
 export SABAQ_URL="http://127.0.0.1:$PORT" SABAQ_LOG="$LOG" SABAQ_MEDIA_PORT="$MEDIA_PORT"
 export FAKE_VIDEO="$TMP/fake.y4m" FAKE_AUDIO="$TMP/fake.wav" E2E_TMP="$TMP"
+export SABAQ_DATA="$DATA" SABAQ_BIN_PATH="$BIN"
 mkdir -p tests/e2e/screenshots
 rm -f tests/e2e/screenshots/*.png
 
@@ -125,6 +126,9 @@ run_test() {
 run_test browser_media node tests/e2e/browser_media.test.mjs
 run_test aiortc_viewer sh tests/e2e/aiortc_test.sh
 run_test bad_input node tests/e2e/bad_input.test.mjs
+run_test access /usr/bin/python3 tests/e2e/access.test.py
+run_test classroom node tests/e2e/classroom.test.mjs
+run_test classroom_data /usr/bin/python3 tests/e2e/classroom_data.test.py
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "e2e: the server is not running at the end"

@@ -1,14 +1,14 @@
 // A Chromium teacher for tests driven from elsewhere (aiortc_viewer.py):
-// joins LESSON as "Teacher", publishes mic and camera, prints
+// joins with the teacher link's TOKEN as "Teacher", publishes mic and camera, prints
 // "teacher ready <participant id>" once the publish connection is up, and
 // stays for STAY_SECONDS (default 60) or until SIGTERM/SIGINT.
-// Usage: node tests/e2e/teacher.mjs LESSON
+// Usage: node tests/e2e/teacher.mjs TOKEN
 
 import { launchBrowser, closeBrowser, joinPage, waitForState, transportInfo, screenshot, log, sleep } from './lib.mjs';
 
-const lesson = process.argv[2];
-if (!lesson) {
-  console.error('usage: node tests/e2e/teacher.mjs LESSON');
+const token = process.argv[2];
+if (!token) {
+  console.error('usage: node tests/e2e/teacher.mjs TOKEN');
   process.exit(2);
 }
 const stayMs = Number(process.env.STAY_SECONDS || 60) * 1000;
@@ -26,7 +26,7 @@ process.on('SIGINT', () => stop(0));
 
 try {
   ctx = await launchBrowser();
-  const page = await joinPage(ctx, { lesson, name: 'Teacher', role: 'teacher' });
+  const page = await joinPage(ctx, { token, name: 'Teacher', role: 'teacher' });
   const st = await waitForState(page, 'publish connection connected', (s) => s.publish === 'connected', 20000);
   log(`teacher ready ${st.participant}`);
   log(`teacher transport ${JSON.stringify(await transportInfo(page))}`);

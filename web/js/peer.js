@@ -20,21 +20,84 @@ function watchStates(pc, label, onState) {
 // Offers every track of `stream` (audio first, then video) and applies
 // Sabaq's answer. Returns the connection and the tracks Sabaq accepted.
 export async function publish(sig, stream, onState) {
-  const pc = new RTCPeerConnection(PC_CONFIG);
-  watchStates(pc, 'publish', onState);
-  const tracks = [...stream.getAudioTracks(), ...stream.getVideoTracks()];
-  for (const track of tracks) {
-    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const pub = new Publisher(sig, onState);
+  await pub.set(stream.getAudioTracks()[0] || null, stream.getVideoTracks()[0] || null, stream);
+  return { pc: pub.pc, tracks: pub.tracks };
+}
+
+// The publish connection, made at the first track to send and then kept.
+// Stopping a track only detaches it from its sender (no renegotiation: the
+// server has already paused the producer when the right went away, and a
+// re-offer then would be refused); sending again attaches the new track to
+// the same sender, so the server's producer (same SSRC) resumes. Only a kind
+// never sent before needs a re-offer. Calls are queued: one at a time.
+export class Publisher {
+  constructor(sig, onState) {
+    this.sig = sig;
+    this.onState = onState;
+    this.pc = null;
+    this.tracks = []; // Sabaq's `tracks` from the last publish_answer
+    this.chain = Promise.resolve();
   }
-  try {
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    const reply = await sig.request({ type: 'publish', sdp: pc.localDescription.sdp });
-    await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
-    return { pc, tracks: reply.tracks || [] };
-  } catch (e) {
-    pc.close();
-    throw e;
+
+  // Sends `audio` and `video` (MediaStreamTracks or null for nothing).
+  set(audio, video, stream) {
+    const run = this.chain.then(() => this.apply(audio, video, stream));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  transceiver(kind) {
+    // A transceiver's receiver track exists (and has the m-line's kind) even
+    // when it only sends.
+    return this.pc.getTransceivers().find((tr) => !tr.stopped && tr.receiver.track.kind === kind);
+  }
+
+  async apply(audio, video, stream) {
+    if (!this.pc) {
+      if (!audio && !video) return;
+      this.pc = new RTCPeerConnection(PC_CONFIG);
+      watchStates(this.pc, 'publish', this.onState);
+      stream = stream || new MediaStream([audio, video].filter(Boolean));
+      // Audio first, then video: both m-lines exist from the start so a
+      // later camera needs no new m-line.
+      for (const track of [audio, video]) {
+        if (track) this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      }
+      await this.negotiate();
+      return;
+    }
+    let dirty = false;
+    for (const [kind, track] of [['audio', audio], ['video', video]]) {
+      const tr = this.transceiver(kind);
+      if (!tr) {
+        if (track) {
+          this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream || new MediaStream([track])] });
+          dirty = true;
+        }
+        continue;
+      }
+      if (tr.sender.track !== track) await tr.sender.replaceTrack(track);
+      if (track && tr.direction !== 'sendonly') {
+        tr.direction = 'sendonly';
+        dirty = true;
+      }
+    }
+    if (dirty) await this.negotiate();
+  }
+
+  async negotiate() {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    const reply = await this.sig.request({ type: 'publish', sdp: this.pc.localDescription.sdp });
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+    this.tracks = reply.tracks || [];
+  }
+
+  close() {
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.tracks = [];
   }
 }
 

@@ -8,6 +8,7 @@ export class SignalingError extends Error {
     super(`${msg.code}: ${msg.message || 'error'}`);
     this.code = msg.code;
     this.ref = msg.ref;
+    this.right = msg.right;
   }
 }
 

@@ -25,7 +25,7 @@ export class Tiles {
 
   create(id, name) {
     const el = document.createElement('figure');
-    el.className = 'tile';
+    el.className = 'tile no-video'; // until a video track comes
     el.dataset.participant = id;
     const video = document.createElement('video');
     video.autoplay = true;

@@ -1,0 +1,105 @@
+// The local microphone and camera, sent only when the server allows it:
+// staff always, students when they hold the floor or the lesson lets students
+// publish. The user's own mic/camera switches and a staff mute apply on top.
+// Everything funnels through sync(), which is idempotent: call it after any
+// change of rights, floor, switches or lesson options.
+
+import { Publisher } from './peer.js';
+import { state, can, changed, isStaff } from './session.js';
+
+const AUDIO = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+const VIDEO = { width: 320, height: 240, frameRate: 15 };
+
+let publisher = null;
+let audioTrack = null;
+let videoTrack = null;
+let running = Promise.resolve();
+let hooks = { onState: () => {}, onError: () => {}, onPublished: () => {} };
+let wantVideo = true; // what the person chose when joining (?video=0, the checkbox)
+
+export function start(sig, options) {
+  hooks = options;
+  wantVideo = options.video !== false;
+  state.cam = wantVideo;
+  publisher = new Publisher(sig, hooks.onState);
+  return sync();
+}
+
+export function mayPublish() {
+  return can('publish') || state.studentsPublish || state.floor.includes(state.participant);
+}
+
+// The camera: staff always; students when the lesson lets them publish, or
+// with the floor if the lesson allows video (floor_may_send on the server).
+export function mayVideo() {
+  return isStaff() || state.studentsPublish || state.studentsVideo !== false;
+}
+
+async function getTrack(kind) {
+  const stream = await navigator.mediaDevices.getUserMedia(kind === 'audio'
+    ? { audio: AUDIO, video: false } : { audio: false, video: VIDEO });
+  return stream.getTracks()[0];
+}
+
+function stopTrack(track) {
+  if (track) track.stop();
+  return null;
+}
+
+async function apply() {
+  if (!publisher || state.phase !== 'joined') return;
+  const allowed = mayPublish();
+  const sendAudio = allowed;
+  const sendVideo = allowed && wantVideo && state.cam && mayVideo() && !state.videoStoppedBy;
+  try {
+    if (sendAudio && !audioTrack) audioTrack = await getTrack('audio');
+    if (!sendAudio) audioTrack = stopTrack(audioTrack);
+  } catch (e) {
+    hooks.onError(new Error(`mic: ${e.name}: ${e.message}`));
+  }
+  try {
+    if (sendVideo && !videoTrack) videoTrack = await getTrack('video');
+    if (!sendVideo) videoTrack = stopTrack(videoTrack);
+  } catch (e) {
+    wantVideo = false; // no camera: do not ask again
+    hooks.onError(new Error(`camera: ${e.name}: ${e.message}`));
+  }
+  if (audioTrack) audioTrack.enabled = state.mic;
+  if (!publisher) return; // left while asking for devices
+  const stream = new MediaStream([audioTrack, videoTrack].filter(Boolean));
+  await publisher.set(audioTrack, videoTrack, stream);
+  state.publishing = Boolean(audioTrack || videoTrack);
+  state.publishedTracks = publisher.tracks;
+  hooks.onPublished(publisher.pc, videoTrack ? stream : null);
+  changed('media');
+}
+
+export function sync() {
+  running = running.then(apply).catch((e) => hooks.onError(e));
+  return running;
+}
+
+export function setMic(on) {
+  state.mic = on;
+  if (audioTrack) audioTrack.enabled = on;
+  changed('media');
+}
+
+export function setCam(on) {
+  state.cam = on;
+  if (on) wantVideo = true;
+  return sync();
+}
+
+export function hasCamera() {
+  return wantVideo;
+}
+
+export function stop() {
+  audioTrack = stopTrack(audioTrack);
+  videoTrack = stopTrack(videoTrack);
+  if (publisher) publisher.close();
+  publisher = null;
+  state.publishing = false;
+  state.publishedTracks = [];
+}

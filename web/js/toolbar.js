@@ -1,0 +1,69 @@
+// The lesson's toolbar: own mic and camera, raise/lower hand (students),
+// mute all, lock and end (staff). Buttons show only what the person's role
+// may do; the server enforces it anyway.
+
+import { $ } from './dom.js';
+import { t } from './i18n.js';
+import { state, can, onChange, changed } from './session.js';
+import * as media from './media.js';
+
+function setToggle(btn, pressed, textKey, ariaKey) {
+  btn.setAttribute('aria-pressed', String(pressed));
+  btn.textContent = t(textKey);
+  btn.setAttribute('aria-label', t(ariaKey));
+}
+
+function render() {
+  const allowed = media.mayPublish();
+  const mic = $('btn-mic');
+  const micOn = allowed && state.mic && !state.mutedBy;
+  setToggle(mic, !micOn, micOn ? 'media.mic_on' : 'media.mic_off', micOn ? 'media.mic_on_aria' : 'media.mic_off_aria');
+  mic.disabled = !allowed;
+  const cam = $('btn-cam');
+  const camOn = allowed && media.mayVideo() && state.cam && media.hasCamera() && !state.videoStoppedBy;
+  setToggle(cam, !camOn, camOn ? 'media.cam_on' : 'media.cam_off', camOn ? 'media.cam_on_aria' : 'media.cam_off_aria');
+  cam.disabled = !allowed || !media.mayVideo();
+  const hand = $('btn-hand');
+  hand.hidden = !can('raise_hand');
+  const raised = state.hands.includes(state.participant);
+  setToggle(hand, raised, raised ? 'hands.lower' : 'hands.raise', raised ? 'hands.lower_aria' : 'hands.raise_aria');
+  $('btn-mute-all').hidden = !can('mute_others');
+  const lock = $('btn-lock');
+  lock.hidden = !can('lock');
+  setToggle(lock, state.locked, state.locked ? 'lesson.unlock' : 'lesson.lock',
+    state.locked ? 'lesson.unlock_aria' : 'lesson.lock_aria');
+  $('btn-end').hidden = !can('end_lesson');
+  $('floor-note').hidden = !(state.role === 'student' && state.floor.includes(state.participant));
+}
+
+export function init(ctx) {
+  // Muted by staff, the media stops at the server: turning it back on asks
+  // the server (`unmute`, refused without the right to publish).
+  $('btn-mic').addEventListener('click', () => {
+    if (state.mutedBy) {
+      state.mutedBy = null;
+      ctx.send({ type: 'unmute', kind: 'audio' });
+      media.setMic(true);
+    } else media.setMic(!state.mic);
+    changed('toolbar');
+  });
+  $('btn-cam').addEventListener('click', () => {
+    const on = state.cam && media.hasCamera() && !state.videoStoppedBy;
+    if (state.videoStoppedBy) {
+      state.videoStoppedBy = null;
+      ctx.send({ type: 'unmute', kind: 'video' });
+    }
+    media.setCam(!on).then(() => changed('toolbar'));
+    changed('toolbar');
+  });
+  $('btn-hand').addEventListener('click', () => {
+    const raised = state.hands.includes(state.participant);
+    ctx.send({ type: raised ? 'hand_lower' : 'hand_raise' });
+  });
+  $('btn-mute-all').addEventListener('click', () => ctx.send({ type: 'mute_all' }));
+  $('btn-lock').addEventListener('click', () => ctx.send({ type: 'lesson_lock', locked: !state.locked }));
+  $('btn-end').addEventListener('click', () => {
+    if (window.confirm(t('lesson.end_confirm'))) ctx.send({ type: 'lesson_end' });
+  });
+  for (const topic of ['phase', 'toolbar', 'media', 'hands', 'floor']) onChange(topic, render);
+}
