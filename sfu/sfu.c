@@ -240,6 +240,17 @@ int sfu_consumer_close(struct sfu *s, uint32_t consumer_id)
     return submit_id(s, WORKER_CMD_CONSUMER_CLOSE, consumer_id);
 }
 
+int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,
+                                    uint16_t height)
+{
+    if (!s)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE, .id = consumer_id};
+    c.u.size.width = width;
+    c.u.size.height = height;
+    return worker_submit(s->worker, &c);
+}
+
 int sfu_poll_event(struct sfu *s, struct sfu_event *out)
 {
     if (!s || !out)

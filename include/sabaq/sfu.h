@@ -57,6 +57,12 @@ int sfu_producer_request_keyframe(struct sfu *s, uint32_t producer_id);
 int sfu_consumer_create(struct sfu *s, uint32_t consumer_id, uint32_t transport_id,
                         uint32_t producer_id, const struct sdp_outgoing *out);
 int sfu_consumer_close(struct sfu *s, uint32_t consumer_id);
+/* The size (pixels) at which the subscriber shows a video consumer. Of a
+ * simulcast producer it gets the lowest layer that is not scaled up at that
+ * size (and that its bandwidth allows); 0x0 means not shown: nothing is
+ * sent until a size is set again. Until called, size sets no limit. */
+int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,
+                                    uint16_t height);
 
 enum sfu_event_type {
     SFU_EVENT_TRANSPORT_CONNECTED, /* ICE nominated and DTLS done; detail = SRTP profile */
@@ -65,12 +71,17 @@ enum sfu_event_type {
     SFU_EVENT_SPEAKING_CHANGED,    /* audio producer `id` started (value 1) or stopped (value 0)
                                     * speaking: from the audio-level extension (RFC 6464), with
                                     * hysteresis so it does not flap */
+    SFU_EVENT_LAYERS_CHANGED,      /* simulcast producer `id`: the layers some consumer wants
+                                    * changed. value = bitmask, bit i = the track's rids[i];
+                                    * detail = those rids ("q,h"). A layer leaves the mask
+                                    * after ~5 s unwanted (the publisher may pause it), joins
+                                    * it at once when wanted again (resume it). */
 };
 
 struct sfu_event {
     enum sfu_event_type type;
     uint32_t id;                   /* transport or producer id */
-    int32_t value;                 /* SPEAKING_CHANGED: 1 or 0 */
+    int32_t value;                 /* SPEAKING_CHANGED: 1 or 0; LAYERS_CHANGED: the mask */
     char detail[64];
 };
 

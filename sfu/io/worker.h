@@ -33,6 +33,7 @@ enum worker_cmd_type {
     WORKER_CMD_PRODUCER_REQUEST_KEYFRAME,
     WORKER_CMD_CONSUMER_CREATE,
     WORKER_CMD_CONSUMER_CLOSE,
+    WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE,
 };
 
 /* A command carries copies of everything it refers to: the caller's strings
@@ -52,6 +53,9 @@ struct worker_cmd {
         } transport;
         struct sdp_track track;
         struct sdp_outgoing outgoing;
+        struct {
+            uint16_t width, height;
+        } size;                  /* consumer set preferred size */
     } u;
 };
 

@@ -54,7 +54,7 @@ static void send_twcc(struct transport *t)
 
 static bool wants_remb(const struct producer *p)
 {
-    return p->is_video && p->ssrc && (p->track.feedback & SDP_FB_GOOG_REMB) &&
+    return p->is_video && (p->track.feedback & SDP_FB_GOOG_REMB) &&
            !(p->track.feedback & SDP_FB_TRANSPORT_CC);
 }
 
@@ -66,11 +66,13 @@ static void send_receiver_reports(struct transport *t, uint64_t now_us)
 
     list_for_each_safe(pos, tmp, &t->producers) {
         struct producer *p = list_entry(pos, struct producer, transport_link);
-        if (rr.report_count < RTCP_MAX_REPORTS &&
-            producer_report_block(p, now_us, &rr.reports[rr.report_count]) == 0)
-            rr.report_count++;
-        if (wants_remb(p) && remb.n_ssrcs < RTCP_REMB_MAX_SSRCS)
-            remb.ssrcs[remb.n_ssrcs++] = p->ssrc;
+        /* A block per layer (each simulcast layer is its own SSRC). */
+        rr.report_count = (uint8_t)(rr.report_count +
+                                    producer_report_blocks(p, now_us, &rr.reports[rr.report_count],
+                                                           RTCP_MAX_REPORTS - rr.report_count));
+        for (uint8_t i = 0; wants_remb(p) && i < p->n_layers; i++)
+            if (p->layers[i].ssrc && remb.n_ssrcs < RTCP_REMB_MAX_SSRCS)
+                remb.ssrcs[remb.n_ssrcs++] = p->layers[i].ssrc;
     }
     if (!rr.report_count && !remb.n_ssrcs)
         return;
@@ -122,14 +124,8 @@ static void send_sender_reports(struct transport *t, uint64_t now_us)
 void feedback_tick(struct transport *t, uint64_t now_us)
 {
     struct list *pos, *tmp;
-    list_for_each_safe(pos, tmp, &t->producers) {
-        struct producer *p = list_entry(pos, struct producer, transport_link);
-        /* Only once the rate limit allows, so waiting is not counted as
-         * suppressed requests every tick. */
-        if (p->wants_keyframe && (!p->has_keyframe_request ||
-                                  now_us - p->last_keyframe_request_us >= PRODUCER_KEYFRAME_INTERVAL_US))
-            producer_request_keyframe(p, now_us);
-    }
+    list_for_each_safe(pos, tmp, &t->producers)
+        producer_flush_keyframe_requests(list_entry(pos, struct producer, transport_link), now_us);
     if (t->twcc && now_us >= t->next_twcc_us) {
         t->next_twcc_us = now_us + FEEDBACK_TWCC_INTERVAL_US;
         send_twcc(t);

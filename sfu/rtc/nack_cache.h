@@ -19,13 +19,19 @@ struct nack_cache_slot {
 };
 
 struct nack_cache {
-    struct nack_cache_slot *slots; /* owned: NACK_CACHE_SIZE of them */
+    struct nack_cache_slot *slots; /* owned: mask + 1 of them */
+    uint32_t mask;               /* slot = ext_seq & mask */
 };
 
+/* NACK_CACHE_SIZE slots (about 774 KB). */
 struct nack_cache *nack_cache_new(void);
+/* n_slots slots of sizeof(struct nack_cache_slot) bytes each; n_slots a
+ * power of two (a simulcast layer needs fewer packets than a lone stream).
+ * NULL when it is not or memory is short. */
+struct nack_cache *nack_cache_new_sized(size_t n_slots);
 void nack_cache_free(struct nack_cache *c);
 
-/* Copies the packet in, replacing the one NACK_CACHE_SIZE older in its slot.
+/* Copies the packet in, replacing the one a cache size older in its slot.
  * A late packet older than its slot's occupant, or one larger than
  * RTP_MAX_PACKET, is not stored. */
 void nack_cache_store(struct nack_cache *c, uint64_t ext_seq, const uint8_t *pkt, size_t len);

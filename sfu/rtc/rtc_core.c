@@ -12,6 +12,7 @@
 #include "sabaq/clock.h"
 #include "sabaq/error.h"
 #include "sabaq/stun.h"
+#include "rtc/bwe.h"
 #include "rtc/consumer.h"
 #include "rtc/idmap.h"
 #include "rtc/producer.h"
@@ -19,6 +20,8 @@
 #include "rtc/transport.h"
 
 #define RTC_CORE_TICK_US 20000
+/* Simulcast layer choice and the wanted-layers report, every few ticks. */
+#define RTC_CORE_LAYER_TICK_US 100000
 
 struct rtc_core {
     struct rtc_env env;
@@ -26,6 +29,7 @@ struct rtc_core {
     struct list all;             /* struct transport.core_link */
     struct list handshaking;     /* struct transport.handshake_link */
     uint64_t next_tick_us;
+    uint64_t next_layer_tick_us;
 };
 
 struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg)
@@ -116,6 +120,7 @@ static void receive_stun(struct rtc_core *c, const uint8_t *buf, size_t len,
 void rtc_core_receive(struct rtc_core *c, uint8_t *buf, size_t len,
                       const struct sockaddr_storage *from, socklen_t from_len, uint64_t now_us)
 {
+    c->env.now_us = now_us;
     c->env.stats.rx_packets++;
     c->env.stats.rx_bytes += len;
     enum transport_kind kind = transport_classify(buf, len);
@@ -147,9 +152,24 @@ uint64_t rtc_core_next_deadline_us(const struct rtc_core *c)
     return next;
 }
 
+/* Every subscriber chooses its layers first, then each producer sums up
+ * which of its layers someone wants. */
+static void layer_tick(struct rtc_core *c, uint64_t now_us)
+{
+    struct list *pos, *tmp, *ppos, *ptmp;
+    list_for_each_safe(pos, tmp, &c->all)
+        consumer_simulcast_update(list_entry(pos, struct transport, core_link), now_us);
+    list_for_each_safe(pos, tmp, &c->all) {
+        struct transport *t = list_entry(pos, struct transport, core_link);
+        list_for_each_safe(ppos, ptmp, &t->producers)
+            producer_tick_layers(list_entry(ppos, struct producer, transport_link), now_us);
+    }
+}
+
 void rtc_core_handle_timeouts(struct rtc_core *c, uint64_t now_us)
 {
     struct list *pos, *tmp;
+    c->env.now_us = now_us;
     list_for_each_safe(pos, tmp, &c->handshaking) {
         struct transport *t = list_entry(pos, struct transport, handshake_link);
         if (transport_dtls_deadline_us(t) <= now_us)
@@ -159,6 +179,10 @@ void rtc_core_handle_timeouts(struct rtc_core *c, uint64_t now_us)
         return;
     list_for_each_safe(pos, tmp, &c->all)
         transport_tick(list_entry(pos, struct transport, core_link), now_us);
+    if (now_us >= c->next_layer_tick_us) {
+        c->next_layer_tick_us = now_us + RTC_CORE_LAYER_TICK_US;
+        layer_tick(c, now_us);
+    }
     c->next_tick_us = list_is_empty(&c->all) ? SQ_NEVER : now_us + RTC_CORE_TICK_US;
 }
 
@@ -280,6 +304,8 @@ int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t 
     int rc = consumer_create(&k, t, p, consumer_id, out, now_us);
     if (rc < 0)
         return rc;
+    if (!t->bwe)
+        t->bwe = bwe_new(now_us); /* NULL (no memory): it just sends without transport-cc */
     rc = idmap_put(&c->consumers, consumer_id, k);
     if (rc < 0)
         consumer_free(k);
@@ -293,6 +319,37 @@ int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id)
         return -SQ_ENOTFOUND;
     consumer_free(k);
     return 0;
+}
+
+int rtc_core_consumer_set_preferred_size(struct rtc_core *c, uint32_t consumer_id, uint16_t width,
+                                         uint16_t height, uint64_t now_us)
+{
+    struct consumer *k = idmap_get(&c->consumers, consumer_id);
+    if (!k)
+        return -SQ_ENOTFOUND;
+    return consumer_set_preferred_size(k, width, height, now_us);
+}
+
+int rtc_core_transport_set_estimate_bps(struct rtc_core *c, uint32_t transport_id,
+                                        uint64_t bps, uint64_t now_us)
+{
+    struct transport *t = idmap_get(&c->transports, transport_id);
+    if (!t)
+        return -SQ_ENOTFOUND;
+    t->estimate_bps = bps;
+    consumer_simulcast_update(t, now_us);
+    return 0;
+}
+
+struct bwe *rtc_core_transport_bwe(struct rtc_core *c, uint32_t transport_id)
+{
+    struct transport *t = idmap_get(&c->transports, transport_id);
+    return t ? t->bwe : NULL;
+}
+
+const struct rtc_counters *rtc_core_counters(const struct rtc_core *c)
+{
+    return &c->env.more;
 }
 
 void rtc_core_stats(const struct rtc_core *c, struct sfu_stats *out)

@@ -54,9 +54,24 @@ int rtc_core_producer_request_keyframe(struct rtc_core *c, uint32_t producer_id,
 int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t transport_id,
                              uint32_t producer_id, const struct sdp_outgoing *out, uint64_t now_us);
 int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id);
+/* sfu_consumer_set_preferred_size's twin: 0, -SQ_ENOTFOUND, -SQ_EINVAL (audio). */
+int rtc_core_consumer_set_preferred_size(struct rtc_core *c, uint32_t consumer_id, uint16_t width,
+                                         uint16_t height, uint64_t now_us);
+/* The downlink bandwidth of a subscribe transport that simulcast layer
+ * selection shares out (bits/s, 0 = unknown: no limit); layers are chosen
+ * again at once, so a drop takes effect at the next keyframe. Fed by the
+ * bandwidth estimator, or by tests. 0 or -SQ_ENOTFOUND. */
+int rtc_core_transport_set_estimate_bps(struct rtc_core *c, uint32_t transport_id,
+                                        uint64_t bps, uint64_t now_us);
+
+/* The downlink estimator of a subscribe transport (rtc/bwe.h: estimate,
+ * wanted rate for probing), NULL before its first consumer. Worker only. */
+struct bwe *rtc_core_transport_bwe(struct rtc_core *c, uint32_t transport_id);
 
 /* Counters kept by this core (plain fields: only the worker writes them). */
 void rtc_core_stats(const struct rtc_core *c, struct sfu_stats *out);
+/* The counters sfu_stats has no field for (rtc_env.h). */
+const struct rtc_counters *rtc_core_counters(const struct rtc_core *c);
 
 /* For bench/ and tests: a transport that skips ICE and DTLS, already
  * connected to `remote` with these SRTP keys (local_* protect what we send). */

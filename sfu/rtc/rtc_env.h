@@ -24,6 +24,9 @@ struct rtc_counters {
     uint64_t rtx_duplicate;      /* ... of which the original was already here */
     uint64_t nack_miss;          /* NACKed packets no longer in the cache */
     uint64_t drop_paused, drop_waiting_keyframe, drop_too_large;
+    uint64_t drop_hidden;        /* video the subscriber does not show (0x0) */
+    uint64_t drop_no_layer;      /* simulcast: no layer fits the subscriber's bandwidth */
+    uint64_t layer_switches;     /* simulcast consumers moving between layers */
     uint64_t stun_error_sent;    /* 400/401 answers */
     uint64_t rr_sent, sr_sent, twcc_sent, remb_sent;
 };
@@ -39,6 +42,8 @@ struct rtc_env {
     void (*emit)(void *arg, const struct sfu_event *ev);
     void *emit_arg;              /* borrowed */
     struct rtcp_twcc *twcc_scratch; /* owned by the core: too big for a stack frame */
+    uint64_t now_us;             /* the loop turn's time, set by each rtc_core entry point
+                                  * (libuv's uv_now): the send time bwe.c records */
 };
 
 /* Commits the tx slot taken with tx_batch_next() and counts it. */

@@ -6,6 +6,7 @@
 
 #include "sabaq/error.h"
 #include "sabaq/rtcp.h"
+#include "rtc/bwe.h"
 #include "rtc/consumer.h"
 #include "rtc/producer.h"
 #include "rtc/transport.h"
@@ -51,8 +52,8 @@ static int receiver_report(struct transport *t, const struct rtcp_packet *pkt, u
 static void keyframe_for(struct transport *t, uint32_t media_ssrc, uint64_t now_us)
 {
     struct consumer *c = transport_find_consumer(t, media_ssrc);
-    if (c && c->producer)
-        producer_request_keyframe(c->producer, now_us);
+    if (c)
+        consumer_request_keyframe(c, now_us);
 }
 
 static int transport_feedback(struct transport *t, const struct rtcp_packet *pkt, uint64_t now_us)
@@ -78,6 +79,8 @@ static int transport_feedback(struct transport *t, const struct rtcp_packet *pkt
         t->env->more.twcc_received++;
         t->remote_twcc_fb_count = tw->fb_count;
         t->remote_twcc_packets += tw->count;
+        if (t->bwe)
+            bwe_on_feedback(t->bwe, tw, now_us);
         return 0;
     }
     t->env->more.rtcp_other++;
@@ -110,6 +113,8 @@ static int payload_feedback(struct transport *t, const struct rtcp_packet *pkt, 
         if (rc == 0) {
             t->env->more.remb_received++;
             t->remote_remb_bps = remb.bitrate_bps;
+            if (t->bwe)
+                bwe_on_remb(t->bwe, remb.bitrate_bps);
             return 0;
         }
         if (rc != -SQ_ENOTFOUND)

@@ -10,8 +10,10 @@
 #include "sabaq/clock.h"
 #include "sabaq/error.h"
 #include "sabaq/rtp.h"
+#include "rtc/bwe.h"
 #include "rtc/consumer.h"
 #include "rtc/feedback.h"
+#include "rtc/probe.h"
 #include "rtc/producer.h"
 #include "rtc/rtcp_handler.h"
 #include "rtc/twcc_recorder.h"
@@ -141,6 +143,7 @@ void transport_free(struct transport *t)
     dtls_conn_free(t->dtls);
     free_srtp(t);
     twcc_recorder_free(t->twcc);
+    bwe_free(t->bwe);
     free(t);
 }
 
@@ -195,8 +198,8 @@ static void on_dtls_connected(struct transport *t, uint64_t now_us)
      * keyframe now. */
     list_for_each_safe(pos, tmp, &t->consumers) {
         struct consumer *c = list_entry(pos, struct consumer, transport_link);
-        if (c->is_video && c->producer)
-            producer_request_keyframe(c->producer, now_us);
+        if (c->is_video)
+            consumer_request_keyframe(c, now_us);
     }
 }
 
@@ -329,8 +332,16 @@ void transport_tick(struct transport *t, uint64_t now_us)
         transport_close(t, "consent expired");
         return;
     }
-    if (t->state == TRANSPORT_CONNECTED)
-        feedback_tick(t, now_us);
+    if (t->state != TRANSPORT_CONNECTED)
+        return;
+    feedback_tick(t, now_us);
+    probe_tick(t, now_us);
+    /* Speakers whose packets stopped altogether stop speaking too. */
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &t->producers) {
+        struct producer *p = list_entry(pos, struct producer, transport_link);
+        speaking_tick(&p->speaking, t->env, p->id, now_us);
+    }
 }
 
 struct datagram *transport_tx_slot(struct transport *t)
@@ -346,6 +357,8 @@ int transport_commit_rtp(struct transport *t, struct datagram *d, size_t len, ui
     int rc = srtp_out_protect_rtp(t->srtp_out, d->data, &len, DATAGRAM_MAX, roc);
     if (rc < 0)
         return rc;
+    if (t->bwe)
+        bwe_on_sent(t->bwe, t->env->now_us, len); /* it carries bwe_next_seq() */
     rtc_env_commit(t->env, len, &path->addr, path->addr_len);
     return 0;
 }
@@ -365,14 +378,8 @@ struct producer *transport_find_producer(const struct transport *t, uint32_t ssr
     struct list *pos, *tmp;
     list_for_each_safe(pos, tmp, &t->producers) {
         struct producer *p = list_entry(pos, struct producer, transport_link);
-        if (p->ssrc == ssrc && ssrc) {
-            *is_rtx = false;
+        if (producer_has_ssrc(p, ssrc, is_rtx))
             return p;
-        }
-        if (p->rtx_ssrc == ssrc && ssrc) {
-            *is_rtx = true;
-            return p;
-        }
     }
     return NULL;
 }

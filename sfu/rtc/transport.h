@@ -22,6 +22,7 @@
 struct producer;
 struct consumer;
 struct twcc_recorder;
+struct bwe;
 
 enum transport_state {
     TRANSPORT_NEW,               /* waiting for ICE and the DTLS handshake */
@@ -72,6 +73,12 @@ struct transport {
     uint64_t remote_remb_bps;
     uint8_t remote_twcc_fb_count;
     uint64_t remote_twcc_packets;
+    /* Subscribe side: the downlink estimate (bwe.h), made with the first
+     * consumer; every RTP packet sent then carries a transport-wide seq. */
+    struct bwe *bwe;             /* owned */
+    /* The downlink bandwidth simulcast layer selection shares out
+     * (rtc_core_transport_set_estimate_bps); 0 = no estimate yet, no limit. */
+    uint64_t estimate_bps;
 };
 
 /* A transport running ICE-lite with local ufrag/pwd and a DTLS server that

@@ -60,7 +60,7 @@ static size_t packet(uint8_t *buf, struct rtp_packet *rtp, uint32_t ssrc, uint8_
     return (size_t)hl + 20;
 }
 
-TEST(producer_learns_ssrc_of_first_rid_and_its_rtx)
+TEST(producer_learns_ssrc_of_each_rid_and_its_rtx)
 {
     struct fixture f;
     struct producer *p;
@@ -70,8 +70,10 @@ TEST(producer_learns_ssrc_of_first_rid_and_its_rtx)
     fixture_init(&f);
     struct sdp_track t = video(2);
     ASSERT_EQ(0, producer_create(&p, &f.t, 1, &t, 0));
-    /* The "h" layer and a packet of another mid are not this producer's. */
-    packet(buf, &rtp, 0x200, 100, "v", "h", false, 1, 0);
+    ASSERT_EQ(2, p->n_layers);
+    /* A rid the offer did not list and a packet of another mid are not
+     * this producer's. */
+    packet(buf, &rtp, 0x400, 100, "v", "x", false, 1, 0);
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == NULL);
     packet(buf, &rtp, 0x300, 100, "w", "q", false, 1, 0);
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == NULL);
@@ -82,15 +84,24 @@ TEST(producer_learns_ssrc_of_first_rid_and_its_rtx)
     packet(buf, &rtp, 0x100, 100, "v", "q", false, 1, 0);
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == p);
     ASSERT(!is_rtx);
-    ASSERT_EQ(0x100, p->ssrc);
+    ASSERT_EQ(0x100, p->layers[0].ssrc);
+    packet(buf, &rtp, 0x200, 100, "v", "h", false, 1, 0);
+    ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == p);
+    ASSERT_EQ(0x200, p->layers[1].ssrc);
     packet(buf, &rtp, 0x201, 101, "v", "h", true, 1, 0);
-    ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == NULL);
+    ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == p);
+    ASSERT(is_rtx);
+    ASSERT_EQ(0x201, p->layers[1].rtx_ssrc);
     packet(buf, &rtp, 0x101, 101, "v", "q", true, 1, 0);
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == p);
     ASSERT(is_rtx);
-    ASSERT_EQ(0x101, p->rtx_ssrc);
+    ASSERT_EQ(0x101, p->layers[0].rtx_ssrc);
     ASSERT(transport_find_producer(&f.t, 0x101, &is_rtx) == p && is_rtx);
     ASSERT(transport_find_producer(&f.t, 0x100, &is_rtx) == p && !is_rtx);
+    ASSERT(transport_find_producer(&f.t, 0x200, &is_rtx) == p && !is_rtx);
+    /* Every SSRC is bound: nothing more to learn. */
+    packet(buf, &rtp, 0x500, 100, "v", "q", false, 1, 0);
+    ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == NULL);
     producer_free(p);
 }
 
@@ -109,7 +120,7 @@ TEST(producer_without_rids_learns_any_ssrc_with_its_mid)
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == NULL);
     packet(buf, &rtp, 0x500, 100, "v", NULL, false, 1, 0);
     ASSERT(producer_learn_ssrc(&f.t, &rtp, &is_rtx) == p);
-    ASSERT_EQ(0x500, p->ssrc);
+    ASSERT_EQ(0x500, p->layers[0].ssrc);
     producer_free(p);
 }
 
@@ -124,7 +135,7 @@ TEST(producer_report_block_counts_loss_and_jitter)
     struct sdp_track t = video(0);
     t.ssrc = 0x700;
     ASSERT_EQ(0, producer_create(&p, &f.t, 1, &t, 0));
-    ASSERT_EQ(-SQ_ESTATE, producer_report_block(p, 0, &rb));
+    ASSERT_EQ(0, producer_report_blocks(p, 0, &rb, 1));
     /* Seqs 65530 .. 65539 (wrapping), 65533 and 65534 lost, steady 10 ms
      * spacing: no jitter. */
     for (uint16_t i = 0; i < 10; i++) {
@@ -134,7 +145,7 @@ TEST(producer_report_block_counts_loss_and_jitter)
         size_t len = packet(buf, &rtp, 0x700, 100, NULL, NULL, false, seq, 900u * i);
         producer_receive_rtp(p, buf, len, &rtp, false, 1000000 + 10000ull * i);
     }
-    ASSERT_EQ(0, producer_report_block(p, 2000000, &rb));
+    ASSERT_EQ(1, producer_report_blocks(p, 2000000, &rb, 1));
     ASSERT_EQ(0x700, rb.ssrc);
     ASSERT_EQ(2, rb.cumulative_lost);
     ASSERT_EQ(2 * 256 / 10, rb.fraction_lost);
@@ -146,7 +157,7 @@ TEST(producer_report_block_counts_loss_and_jitter)
     producer_receive_rtp(p, buf, len, &rtp, false, 1000000 + 10000ull * 10 + 5000);
     struct rtcp_sender_report sr = {.ssrc = 0x700, .ntp_time = 0x0000123456780000ull};
     producer_on_sender_report(p, &sr, 2500000);
-    ASSERT_EQ(0, producer_report_block(p, 3000000, &rb));
+    ASSERT_EQ(1, producer_report_blocks(p, 3000000, &rb, 1));
     ASSERT_EQ(0, rb.fraction_lost);
     ASSERT_EQ(2, rb.cumulative_lost);
     ASSERT_EQ(450 / 16, rb.jitter);    /* |D| = 450 units at 90 kHz, J += D/16 */

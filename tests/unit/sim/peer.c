@@ -138,6 +138,21 @@ static void receive_stun(struct sim_peer *p, const uint8_t *buf, size_t len, uin
     }
 }
 
+static void count_pli(struct sim_peer *p, uint32_t ssrc)
+{
+    for (size_t i = 0; i < p->n_pli_ssrcs; i++) {
+        if (p->pli_by_ssrc[i].ssrc == ssrc) {
+            p->pli_by_ssrc[i].n++;
+            return;
+        }
+    }
+    if (p->n_pli_ssrcs < 8) {
+        p->pli_by_ssrc[p->n_pli_ssrcs].ssrc = ssrc;
+        p->pli_by_ssrc[p->n_pli_ssrcs].n = 1;
+        p->n_pli_ssrcs++;
+    }
+}
+
 static void count_rtcp(struct sim_peer *p, const uint8_t *buf, size_t len)
 {
     struct rtcp_iter it;
@@ -158,6 +173,7 @@ static void count_rtcp(struct sim_peer *p, const uint8_t *buf, size_t len)
                    rtcp_feedback_parse(&pkt, &fb) == 0) {
             p->n_pli++;
             p->last_pli_media_ssrc = fb.media_ssrc;
+            count_pli(p, fb.media_ssrc);
         } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_FIR) {
             p->n_fir++;
         } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_AFB &&
@@ -299,4 +315,141 @@ size_t sim_peer_rtp_with_ssrc(const struct sim_peer *p, uint32_t ssrc, const str
         if (p->rx[i].rtp.ssrc == ssrc)
             out[n++] = &p->rx[i];
     return n;
+}
+
+size_t sim_peer_pli_count(const struct sim_peer *p, uint32_t ssrc)
+{
+    for (size_t i = 0; i < p->n_pli_ssrcs; i++)
+        if (p->pli_by_ssrc[i].ssrc == ssrc)
+            return p->pli_by_ssrc[i].n;
+    return 0;
+}
+
+#define VP8_DESC_LEN 6           /* X, I (15-bit PictureID), L, T */
+#define VP8_FRAME_HDR_LEN 10
+#define VP8_TAG_LEN 10
+
+/* RFC 7741 sec. 4.2 descriptor, the frame header on a frame's first packet
+ * (RFC 6386 sec. 9.1: the keyframe start code and size), the tag, filler. */
+static size_t vp8_payload(const struct sim_vp8_stream *s, uint8_t *out, size_t index, uint16_t seq,
+                          uint32_t ts, bool key, uint16_t picture_id, uint8_t tl0)
+{
+    size_t n = 0;
+    out[n++] = (uint8_t)(0x80 | (index == 0 ? 0x10 : 0));
+    out[n++] = 0xE0;
+    out[n++] = (uint8_t)(0x80 | (picture_id >> 8));
+    out[n++] = (uint8_t)picture_id;
+    out[n++] = tl0;
+    out[n++] = 0x20;
+    if (index == 0) {
+        const uint8_t hdr[VP8_FRAME_HDR_LEN] = {
+            (uint8_t)(key ? 0x50 : 0x51), 0x02, 0x00, 0x9d, 0x01, 0x2a,
+            (uint8_t)s->width, (uint8_t)(s->width >> 8), (uint8_t)s->height,
+            (uint8_t)(s->height >> 8)};
+        memcpy(out + n, hdr, sizeof hdr);
+        n += sizeof hdr;
+    }
+    out[n++] = s->tag;
+    out[n++] = (uint8_t)(seq >> 8);
+    out[n++] = (uint8_t)seq;
+    out[n++] = (uint8_t)(ts >> 24);
+    out[n++] = (uint8_t)(ts >> 16);
+    out[n++] = (uint8_t)(ts >> 8);
+    out[n++] = (uint8_t)ts;
+    out[n++] = (uint8_t)(picture_id >> 8);
+    out[n++] = (uint8_t)picture_id;
+    out[n++] = tl0;
+    for (; n < s->packet_size; n++)
+        out[n] = (uint8_t)(seq + n);
+    return n;
+}
+
+static size_t vp8_exts(const struct sim_vp8_stream *s, struct rtp_ext_element *ext, bool rtx,
+                       uint8_t *tcc)
+{
+    size_t n = 0;
+    if (s->mid && s->mid_ext)
+        ext[n++] = (struct rtp_ext_element){s->mid_ext, (uint8_t)strlen(s->mid),
+                                            (const uint8_t *)s->mid};
+    if (s->rid && (rtx ? s->rrid_ext : s->rid_ext))
+        ext[n++] = (struct rtp_ext_element){rtx ? s->rrid_ext : s->rid_ext, (uint8_t)strlen(s->rid),
+                                            (const uint8_t *)s->rid};
+    if (s->tcc_ext && s->tcc_seq) {
+        tcc[0] = (uint8_t)(*s->tcc_seq >> 8);
+        tcc[1] = (uint8_t)*s->tcc_seq;
+        (*s->tcc_seq)++;
+        ext[n++] = (struct rtp_ext_element){s->tcc_ext, 2, tcc};
+    }
+    return n;
+}
+
+static int send_vp8(struct sim_peer *p, struct sim_vp8_stream *s, uint32_t ts, bool key,
+                    size_t first, size_t count, uint32_t skip_mask)
+{
+    uint8_t payload[DATAGRAM_MAX], tcc[2];
+    struct rtp_ext_element ext[3];
+    int rc = 0;
+    for (size_t i = first; i < first + count && i < s->packets_per_frame; i++) {
+        size_t len = vp8_payload(s, payload, i, s->seq, ts, key, s->picture_id, s->tl0_pic_idx);
+        size_t n_ext = vp8_exts(s, ext, false, tcc);
+        struct rtp_header h = {.marker = i + 1 == s->packets_per_frame, .payload_type = s->pt,
+                               .seq = s->seq, .timestamp = ts, .ssrc = s->ssrc};
+        if (!(i < 32 && (skip_mask >> i) & 1)) {
+            int r = sim_peer_send_rtp(p, &h, ext, n_ext, payload, len);
+            if (r < 0)
+                rc = r;
+        }
+        s->seq++;
+    }
+    if (first + count >= s->packets_per_frame) {
+        s->picture_id = (uint16_t)((s->picture_id + 1) & 0x7fff);
+        s->tl0_pic_idx++;
+    }
+    return rc;
+}
+
+int sim_peer_send_vp8_frame(struct sim_peer *p, struct sim_vp8_stream *s, uint32_t ts, bool key,
+                            uint32_t skip_mask)
+{
+    return send_vp8(p, s, ts, key, 0, s->packets_per_frame, skip_mask);
+}
+
+int sim_peer_send_vp8_part(struct sim_peer *p, struct sim_vp8_stream *s, uint32_t ts, bool key,
+                           size_t first, size_t count)
+{
+    return send_vp8(p, s, ts, key, first, count, 0);
+}
+
+int sim_peer_send_vp8_rtx(struct sim_peer *p, struct sim_vp8_stream *s, uint16_t first_seq,
+                          size_t index, uint32_t ts, bool key, uint16_t picture_id, uint8_t tl0)
+{
+    uint8_t payload[DATAGRAM_MAX], tcc[2];
+    struct rtp_ext_element ext[3];
+    uint16_t seq = (uint16_t)(first_seq + index);
+    payload[0] = (uint8_t)(seq >> 8);
+    payload[1] = (uint8_t)seq;
+    size_t len = 2 + vp8_payload(s, payload + 2, index, seq, ts, key, picture_id, tl0);
+    size_t n_ext = vp8_exts(s, ext, true, tcc);
+    struct rtp_header h = {.marker = index + 1 == s->packets_per_frame, .payload_type = s->rtx_pt,
+                           .seq = s->rtx_seq++, .timestamp = ts, .ssrc = s->rtx_ssrc};
+    return sim_peer_send_rtp(p, &h, ext, n_ext, payload, len);
+}
+
+int sim_vp8_read(const struct peer_rtp *r, size_t skip, struct vp8_descriptor *d,
+                 struct sim_vp8_tag *tag)
+{
+    if (r->rtp.payload_len < skip ||
+        vp8_descriptor_parse(d, r->rtp.payload + skip, r->rtp.payload_len - skip) < 0)
+        return -1;
+    size_t at = skip + d->descriptor_len +
+                (d->start_of_partition && d->partition_id == 0 ? VP8_FRAME_HDR_LEN : 0);
+    if (at + VP8_TAG_LEN > r->rtp.payload_len)
+        return -1;
+    const uint8_t *t = r->rtp.payload + at;
+    tag->stream = t[0];
+    tag->seq = (uint16_t)(t[1] << 8 | t[2]);
+    tag->ts = (uint32_t)t[3] << 24 | (uint32_t)t[4] << 16 | (uint32_t)t[5] << 8 | t[6];
+    tag->picture_id = (uint16_t)(t[7] << 8 | t[8]);
+    tag->tl0_pic_idx = t[9];
+    return 0;
 }

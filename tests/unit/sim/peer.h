@@ -14,6 +14,7 @@
 #include "sabaq/rtcp.h"
 #include "sabaq/rtp.h"
 #include "sabaq/srtp_session.h"
+#include "sabaq/vp8.h"
 #include "rtc/datagram.h"
 
 #define PEER_MAX_RX 4096
@@ -69,6 +70,11 @@ struct sim_peer {
     /* RTCP by kind, counted on arrival. */
     size_t n_sr, n_rr, n_pli, n_fir, n_nack, n_twcc, n_remb;
     uint32_t last_pli_media_ssrc;
+    struct {
+        uint32_t ssrc;
+        size_t n;
+    } pli_by_ssrc[8];            /* PLIs per media SSRC (simulcast layers) */
+    size_t n_pli_ssrcs;
     struct rtcp_receiver_report last_rr;
     struct rtcp_sender_report last_sr;
     uint64_t last_remb_bps;
@@ -102,5 +108,60 @@ void sim_peer_send_raw(struct sim_peer *p, const uint8_t *buf, size_t len);
  * cap); returns how many. */
 size_t sim_peer_rtp_with_ssrc(const struct sim_peer *p, uint32_t ssrc, const struct peer_rtp **out,
                               size_t cap);
+
+/* PLIs received that named this media SSRC. */
+size_t sim_peer_pli_count(const struct sim_peer *p, uint32_t ssrc);
+
+/* One VP8 encoding a simulated browser sends: a lone stream or one
+ * simulcast layer (rid, RTX with repaired-rid). Every frame is
+ * packets_per_frame packets of packet_size payload bytes: the VP8 payload
+ * descriptor (X; I with a 15-bit PictureID; L TL0PICIDX; T with TID 0),
+ * then on the first packet the VP8 frame header (with the size on
+ * keyframes), then the tag below, then filler. */
+struct sim_vp8_stream {
+    uint32_t ssrc, rtx_ssrc;
+    uint8_t pt, rtx_pt;
+    const char *mid, *rid;       /* sent in every packet (NULL: not sent) */
+    uint8_t mid_ext, rid_ext, rrid_ext; /* extension ids */
+    uint8_t tcc_ext;             /* transport-wide seq (0: none) */
+    uint16_t *tcc_seq;           /* borrowed: the publisher's transport-wide counter */
+    uint16_t width, height;
+    size_t packets_per_frame, packet_size;
+    uint8_t tag;                 /* which stream a payload came from */
+    uint16_t seq, rtx_seq;       /* next to send */
+    uint16_t picture_id;         /* of the next frame */
+    uint8_t tl0_pic_idx;
+};
+
+/* The tag every payload carries after the VP8 headers. */
+struct sim_vp8_tag {
+    uint8_t stream;
+    uint16_t seq;                /* the publisher's seq */
+    uint32_t ts;
+    uint16_t picture_id;         /* as sent by the publisher */
+    uint8_t tl0_pic_idx;
+};
+
+/* Sends one frame at RTP time ts; packets whose index bit is set in
+ * skip_mask are numbered but lost on the way. Advances seq, PictureID and
+ * TL0PICIDX. 0 or a negative code. */
+int sim_peer_send_vp8_frame(struct sim_peer *p, struct sim_vp8_stream *s, uint32_t ts, bool key,
+                            uint32_t skip_mask);
+/* Part of a frame: packets [first, first + count) in order (the frame's
+ * packets must all be sent, in order, before the next frame's); lets a test
+ * interleave layers as a pacer does. */
+int sim_peer_send_vp8_part(struct sim_peer *p, struct sim_vp8_stream *s, uint32_t ts, bool key,
+                           size_t first, size_t count);
+/* Sends packet `index` of the frame whose first packet had seq `first_seq`
+ * (and the frame's ts, key flag, PictureID, TL0PICIDX) again on the RTX
+ * SSRC with the OSN (RFC 4588) and repaired-rid. */
+int sim_peer_send_vp8_rtx(struct sim_peer *p, struct sim_vp8_stream *s, uint16_t first_seq,
+                          size_t index, uint32_t ts, bool key, uint16_t picture_id, uint8_t tl0);
+
+/* Reads a received VP8 packet: its descriptor (PictureID, TL0PICIDX, the
+ * keyframe size) and its tag. 0 or -1. `skip` bytes come first (2 for an
+ * RTX payload's OSN). */
+int sim_vp8_read(const struct peer_rtp *r, size_t skip, struct vp8_descriptor *d,
+                 struct sim_vp8_tag *tag);
 
 #endif
