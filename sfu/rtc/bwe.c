@@ -62,6 +62,8 @@ void bwe_free(struct bwe *b) { free(b); }
 
 uint64_t bwe_estimate_bps(const struct bwe *b) { return b ? b->estimate_bps : BWE_START_BPS; }
 
+bool bwe_has_estimate(const struct bwe *b) { return b && (b->has_twcc || b->has_remb); }
+
 uint64_t bwe_video_budget_bps(const struct bwe *b, uint64_t audio_bps)
 {
     uint64_t e = bwe_estimate_bps(b);
@@ -74,6 +76,7 @@ void bwe_on_remb(struct bwe *b, uint64_t bps)
 {
     if (b->has_twcc)
         return;
+    b->has_remb = true;
     b->delay_bps = b->estimate_bps = clamp_bps((double)bps);
 }
 

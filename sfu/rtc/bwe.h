@@ -118,6 +118,7 @@ struct bwe {
     } probe;
     uint64_t next_probe_us;
     bool has_twcc;               /* feedback has arrived: REMB is ignored */
+    bool has_remb;               /* a REMB has arrived */
     struct {
         uint64_t feedbacks, overuses, decreases, loss_decreases, probes, probe_raises;
     } counters;
@@ -154,6 +155,10 @@ void bwe_on_remb(struct bwe *b, uint64_t bps);
 
 /* The current estimate; BWE_START_BPS for a NULL bwe. */
 uint64_t bwe_estimate_bps(const struct bwe *b);
+
+/* Whether the estimate is the subscriber's word (a feedback or a REMB has
+ * arrived) rather than the starting guess; false for a NULL bwe. */
+bool bwe_has_estimate(const struct bwe *b);
 
 /* What the layer selector may spend on video once `audio_bps` (the audio
  * this subscriber receives) is taken off: audio first, never starved. */

@@ -169,10 +169,13 @@ void consumer_request_keyframe(struct consumer *c, uint64_t now_us);
 void consumer_simulcast_send(struct consumer *c, const struct rtc_packet *pkt, uint64_t now_us);
 
 /* Layer choice for every simulcast consumer on a subscriber transport: the
- * estimate (t->estimate_bps, 0 = none yet) less audio and single-stream
+ * estimate (t->estimate_bps when set, else the bwe's once the subscriber
+ * has sent feedback or a REMB, else no limit) less audio and single-stream
  * video is shared out largest view first, each visible video keeping room
  * for the lowest layer of the others. Sets target layers and asks for
- * their keyframes. Run on a tick and whenever an input changes. */
+ * their keyframes, and tells the bwe what the views would take
+ * (bwe_set_wanted_bps: probing). Run on a tick and whenever an input
+ * (the estimate included) changes. */
 void consumer_simulcast_update(struct transport *t, uint64_t now_us);
 /* A producer's layers changed (sizes, order): its consumers choose again. */
 void consumer_simulcast_producer_changed(struct producer *p, uint64_t now_us);

@@ -17,16 +17,19 @@
  * otherwise; a mapping that lands far off falls back to the wall clock.
  *
  * Per subscriber transport (consumer_simulcast_update, ~10 times a second
- * and on every change of its inputs): the bandwidth estimate, less what
+ * and on every change of its inputs): the bandwidth estimate (bwe.c's once
+ * the subscriber has reported; none before: no limit), less what
  * audio and single-stream video use (audio is never starved), is shared out
  * among the simulcast videos, the largest view first, each keeping room for
  * the lowest layer of the ones after it; layer_select() then picks each
  * one's layer with hysteresis. The wanted layer may be one the publisher
  * has paused: the best active layer below it is sent meanwhile, and the
  * wanted one is reported (producer_tick_layers) so the publisher resumes
- * it. */
+ * it. What the views would take regardless of bandwidth goes to the
+ * estimator, which probes toward it. */
 #include "rtc/consumer.h"
 
+#include "rtc/bwe.h"
 #include "rtc/producer.h"
 #include "rtc/transport.h"
 
@@ -206,8 +209,9 @@ static bool fits(uint64_t bps, uint64_t share_bps)
 }
 
 /* layer_select() over the producer's layers in rank order; sets the
- * desired and target layers. Returns the target (-1 none). */
-static int choose(struct consumer *c, uint64_t share_bps, uint64_t now_us)
+ * desired and target layers. Returns the target (-1 none); adds to *wanted
+ * (when not NULL) the bitrate of the layer the view's size alone allows. */
+static int choose(struct consumer *c, uint64_t share_bps, uint64_t now_us, uint64_t *wanted)
 {
     struct producer *p = c->producer;
     struct layer_select_layer ls[LAYER_SELECT_MAX];
@@ -226,6 +230,8 @@ static int choose(struct consumer *c, uint64_t share_bps, uint64_t now_us)
         if (p->rank[r] == c->desired_layer)
             in.current = r;
     }
+    if (wanted && n && !layer_select_is_hidden(&in))
+        *wanted += ls[layer_select_size_cap(ls, n, &in)].bitrate_bps;
     int d = layer_select(ls, n, &in, now_us);
     for (uint8_t r = 0; r < n; r++)
         c->fits_since_us[p->rank[r]] = ls[r].fits_since_us;
@@ -274,7 +280,7 @@ static size_t collect(struct transport *t, struct candidate *v, uint64_t now_us)
         if (!c->is_simulcast || !p)
             continue;
         if (n == MAX_PER_TRANSPORT) {
-            choose(c, 0, now_us);
+            choose(c, 0, now_us, NULL);
             continue;
         }
         v[n].c = c;
@@ -291,14 +297,26 @@ static size_t collect(struct transport *t, struct candidate *v, uint64_t now_us)
     return n;
 }
 
+/* The downlink to share out: the one set from outside (tests) wins, else
+ * the estimator's once the subscriber has reported anything; 0 = none. */
+static uint64_t estimate_bps(const struct transport *t)
+{
+    if (t->estimate_bps)
+        return t->estimate_bps;
+    return bwe_has_estimate(t->bwe) ? bwe_estimate_bps(t->bwe) : 0;
+}
+
 void consumer_simulcast_update(struct transport *t, uint64_t now_us)
 {
     struct candidate v[MAX_PER_TRANSPORT];
     size_t n = collect(t, v, now_us);
-    if (!n)
+    uint64_t estimate = estimate_bps(t), wanted = 0;
+    if (!n) {
+        if (t->bwe)
+            bwe_set_wanted_bps(t->bwe, 0);
         return;
-    uint64_t budget = t->estimate_bps ? sub_sat(t->estimate_bps, fixed_use(t, now_us))
-                                      : LAYER_SELECT_UNLIMITED;
+    }
+    uint64_t budget = estimate ? sub_sat(estimate, fixed_use(t, now_us)) : LAYER_SELECT_UNLIMITED;
     uint64_t reserve = 0;
     for (size_t i = 0; i < n; i++)
         reserve += v[i].min_bps;
@@ -306,10 +324,16 @@ void consumer_simulcast_update(struct transport *t, uint64_t now_us)
         struct consumer *c = v[i].c;
         reserve -= v[i].min_bps;
         uint64_t share = budget == LAYER_SELECT_UNLIMITED ? budget : sub_sat(budget, reserve);
-        int layer = choose(c, share, now_us);
+        int layer = choose(c, share, now_us, &wanted);
         if (layer >= 0 && budget != LAYER_SELECT_UNLIMITED)
             budget = sub_sat(budget, producer_layer_bitrate_bps(&c->producer->layers[layer], now_us));
     }
+    /* What the views would take were bandwidth no limit (audio and
+     * single-stream video on top): the estimator probes toward it, once
+     * the subscriber reports on what it receives (else probing is blind). */
+    if (t->bwe)
+        bwe_set_wanted_bps(t->bwe, wanted && bwe_has_estimate(t->bwe)
+                                       ? wanted + fixed_use(t, now_us) : 0);
 }
 
 void consumer_simulcast_producer_changed(struct producer *p, uint64_t now_us)

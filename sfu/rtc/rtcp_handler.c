@@ -24,6 +24,19 @@ static void reports(struct transport *t, const struct rtcp_report_block *rb, uin
     }
 }
 
+/* Layers follow a material move of the downlink estimate (the first one,
+ * or more than ESTIMATE_MOVE_PCT) at once: a drop should not overrun the
+ * link until the next layer tick. Smaller moves wait for that tick. */
+#define ESTIMATE_MOVE_PCT 10
+
+static void estimate_moved(struct transport *t, bool had, uint64_t before, uint64_t now_us)
+{
+    uint64_t after = bwe_estimate_bps(t->bwe);
+    uint64_t delta = after > before ? after - before : before - after;
+    if (bwe_has_estimate(t->bwe) && (!had || delta * 100 > before * ESTIMATE_MOVE_PCT))
+        consumer_simulcast_update(t, now_us);
+}
+
 static int sender_report(struct transport *t, const struct rtcp_packet *pkt, uint64_t now_us)
 {
     struct rtcp_sender_report sr;
@@ -79,8 +92,12 @@ static int transport_feedback(struct transport *t, const struct rtcp_packet *pkt
         t->env->more.twcc_received++;
         t->remote_twcc_fb_count = tw->fb_count;
         t->remote_twcc_packets += tw->count;
-        if (t->bwe)
+        if (t->bwe) {
+            bool had = bwe_has_estimate(t->bwe);
+            uint64_t before = bwe_estimate_bps(t->bwe);
             bwe_on_feedback(t->bwe, tw, now_us);
+            estimate_moved(t, had, before, now_us);
+        }
         return 0;
     }
     t->env->more.rtcp_other++;
@@ -113,8 +130,12 @@ static int payload_feedback(struct transport *t, const struct rtcp_packet *pkt, 
         if (rc == 0) {
             t->env->more.remb_received++;
             t->remote_remb_bps = remb.bitrate_bps;
-            if (t->bwe)
+            if (t->bwe) {
+                bool had = bwe_has_estimate(t->bwe);
+                uint64_t before = bwe_estimate_bps(t->bwe);
                 bwe_on_remb(t->bwe, remb.bitrate_bps);
+                estimate_moved(t, had, before, now_us);
+            }
             return 0;
         }
         if (rc != -SQ_ENOTFOUND)

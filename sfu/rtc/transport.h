@@ -77,7 +77,8 @@ struct transport {
      * consumer; every RTP packet sent then carries a transport-wide seq. */
     struct bwe *bwe;             /* owned */
     /* The downlink bandwidth simulcast layer selection shares out
-     * (rtc_core_transport_set_estimate_bps); 0 = no estimate yet, no limit. */
+     * (rtc_core_transport_set_estimate_bps); 0 = use the bwe's estimate once it has one,
+     * else no limit. */
     uint64_t estimate_bps;
 };
 

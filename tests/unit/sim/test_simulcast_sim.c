@@ -3,7 +3,8 @@
  * repaired-rid header extensions, every layer of a frame stamped with the
  * same RTP time as browsers do) and two subscribers receive it. Layer
  * choice by rendered size and bandwidth, switching at keyframes with a
- * seamless output, NACK/RTX per layer, and the wanted-layers event. */
+ * seamless output, NACK/RTX per layer, the wanted-layers event, and layers
+ * following the estimate the subscriber reports (REMB). */
 #include "test.h"
 
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include "sabaq/error.h"
 #include "sabaq/rtcp.h"
 #include "sabaq/sdp.h"
+#include "rtc/bwe.h"
+#include "rtc/rtc_core.h"
 #include "rtc/rtc_env.h"
 #include "sim.h"
 
@@ -722,5 +725,62 @@ TEST(sim_simulcast_switch_after_a_half_frame_whose_end_is_lost)
     }
     ASSERT_EQ(u + 8, seen_b.n);
     ASSERT(seqs_continuous(seen_b.n));
+    scene_free(&sc);
+}
+
+static void remb(struct scene *sc, int sub, uint64_t bps)
+{
+    uint8_t buf[64];
+    struct rtcp_remb r = {.sender_ssrc = 0xBEEF, .bitrate_bps = bps, .n_ssrcs = 1,
+                          .ssrcs = {sc->sub_vssrc[sub]}};
+    int len = rtcp_remb_write(buf, sizeof buf, &r);
+    sim_peer_send_rtcp(sc->sub[sub], buf, (size_t)len);
+    sim_deliver(&sc->s);
+}
+
+/* Both watch big; what each subscriber's REMB says decides its layer (no
+ * estimate set from outside), and the estimator hears what they would
+ * like so it can probe toward it. */
+TEST(sim_simulcast_layers_follow_the_subscribers_remb)
+{
+    struct scene sc;
+    ASSERT_EQ(0, scene_start(&sc, "qhf"));
+    ASSERT_EQ(0, rtc_core_consumer_set_preferred_size(sc.s.core, CA_VIDEO, 1280, 720, sc.s.now_us));
+    ASSERT_EQ(0, rtc_core_consumer_set_preferred_size(sc.s.core, CB_VIDEO, 1280, 720, sc.s.now_us));
+    steps(&sc, 50);
+    struct bwe *ba = rtc_core_transport_bwe(sc.s.core, T_SUBA);
+    struct bwe *bb = rtc_core_transport_bwe(sc.s.core, T_SUBB);
+    ASSERT(ba && bb);
+    /* No word from the subscribers yet: no limit, f for both, no probing. */
+    ASSERT(!bwe_has_estimate(ba));
+    ASSERT_EQ(0, ba->wanted_bps);
+    ASSERT_EQ(0, read_video(&sc, 0, &seen_a));
+    size_t before_a = seen_a.n;
+    ASSERT_EQ(before_a, count_of(&seen_a, 0, 'f'));
+
+    size_t plis_q = sim_peer_pli_count(sc.pub, sc.layer[0].ssrc);
+    remb(&sc, 0, 300000);
+    remb(&sc, 1, 5000000);
+    ASSERT(bwe_has_estimate(ba));
+    ASSERT_EQ(300000, bwe_estimate_bps(ba));
+    /* The choice ran on the REMB itself, not at the next layer tick. */
+    ASSERT_EQ(plis_q + 1, sim_peer_pli_count(sc.pub, sc.layer[0].ssrc));
+    steps(&sc, 50);
+
+    ASSERT_EQ(0, read_video(&sc, 0, &seen_a));
+    size_t k = first_of(&seen_a, before_a, 'q');
+    ASSERT(k < seen_a.n);
+    ASSERT(seen_a.d[k].is_keyframe);
+    ASSERT_EQ(320, seen_a.d[k].width);
+    ASSERT_EQ(seen_a.n - k, count_of(&seen_a, k, 'q'));
+    ASSERT(seen_a.n - k >= 40);
+    ASSERT(seqs_continuous(seen_a.n));
+    ASSERT_EQ(0, read_video(&sc, 1, &seen_b));
+    ASSERT_EQ(seen_b.n, count_of(&seen_b, 0, 'f'));
+    ASSERT(seen_b.n >= 4 * 95);
+    /* Each would like f (~1.8 Mbit/s) and its audio: A's estimator probes. */
+    ASSERT(ba->wanted_bps > 1500000 && ba->wanted_bps < 2500000);
+    ASSERT_EQ(ba->wanted_bps, bb->wanted_bps);
+    ASSERT(bwe_estimate_bps(ba) < ba->wanted_bps);
     scene_free(&sc);
 }
