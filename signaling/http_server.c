@@ -20,6 +20,7 @@
 #include "http_api.h"
 #include "participant.h"
 #include "signaling.h"
+#include "whip.h"
 
 /* A client that stops reading must not grow our memory without bound. */
 #define TX_QUEUE_MAX (8u * 1024 * 1024)
@@ -37,7 +38,8 @@ struct http_server {
     pthread_mutex_t wake_lock;       /* guards wake_ctx against the worker thread */
     struct lws_context *wake_ctx;    /* borrowed copy of ctx, NULL once destroying */
     char web_root[4096];
-    struct lws_http_mount mount_files, mount_stats, mount_signin;
+    struct lws_http_mount mount_files, mount_stats, mount_signin, mount_whip;
+    struct whip *whip;               /* owned: WHIP sessions (whip.h) */
     lws_sorted_usec_list_t tick;     /* signaling_tick once a second */
 };
 
@@ -70,6 +72,9 @@ struct http_req {
     char *in;                        /* owned: the request body */
     size_t in_len;
     bool in_too_large;
+    bool whip;                       /* under /whip: CORS headers, text bodies */
+    char *ctype;                     /* owned: Content-Type, WHIP requests only */
+    const char *allow;               /* static: the reply's Allow header, NULL when none */
 };
 
 static char *header(struct lws *wsi, enum lws_token_indexes t);
@@ -323,6 +328,11 @@ static int respond(struct lws *wsi, struct http_req *req, const struct http_resp
         {"location:", rs->location},
         {"content-disposition:", rs->disposition},
         {"x-content-type-options:", "nosniff"},
+        {"access-control-allow-origin:", req->whip ? WHIP_CORS_ORIGIN : ""},
+        {"access-control-allow-methods:", req->whip ? WHIP_CORS_METHODS : ""},
+        {"access-control-allow-headers:", req->whip ? WHIP_CORS_HEADERS : ""},
+        {"access-control-expose-headers:", req->whip ? WHIP_CORS_EXPOSE : ""},
+        {"allow:", req->allow ? req->allow : ""},
     };
     if (lws_add_http_common_headers(wsi, (unsigned)rs->status, rs->content_type, len, &p, end))
         return -1;
@@ -396,6 +406,8 @@ static void api_request_free(struct http_req *req)
     free(req->auth);
     free(req->host);
     free(req->in);
+    free(req->ctype);
+    req->ctype = NULL;
     req->path = req->query = req->cookie = req->auth = req->host = NULL;
     req->in = NULL;
     req->in_len = 0;
@@ -408,7 +420,13 @@ static int api_finish(struct lws *wsi, struct http_req *req)
     struct http_request rq = {req->method, req->path, req->query, req->cookie, req->auth,
                               req->host, req->in, req->in_len, lws_is_ssl(wsi) != 0};
     struct http_response rs;
-    if (req->in_too_large) {
+    if (req->whip && h->whip) {   /* whip.c: its own statuses and CORS (RFC 9725) */
+        struct whip_response wr;
+        rq.method = req->method;
+        whip_handle(h->whip, &rq, req->ctype ? req->ctype : "", req->in_too_large, &wr);
+        req->allow = wr.allow;
+        rs = wr.http;
+    } else if (req->in_too_large) {
         memset(&rs, 0, sizeof(rs));
         http_api_error(&rs, 413, "too_large", "the body is larger than %d KiB",
                        HTTP_API_MAX_BODY / 1024);
@@ -421,12 +439,29 @@ static int api_finish(struct lws *wsi, struct http_req *req)
     return respond(wsi, req, &rs, body, rs.body_len);
 }
 
-static int api_begin(struct lws *wsi, struct http_req *req, const char *path)
+/* WHIP also takes DELETE, OPTIONS and PATCH (answered 405). */
+static const char *method_of(struct lws *wsi)
+{
+    static const struct { enum lws_token_indexes t; const char *name; } methods[] = {
+        {WSI_TOKEN_POST_URI, "POST"}, {WSI_TOKEN_GET_URI, "GET"},
+        {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+        {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_PUT_URI, "PUT"},
+    };
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (lws_hdr_total_length(wsi, methods[i].t) > 0)
+            return methods[i].name;
+    return "OTHER";
+}
+
+static int api_begin(struct lws *wsi, struct http_req *req, const char *path, bool whip)
 {
     api_request_free(req);
-    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    req->method = post ? "POST" : lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 ? "GET"
-                                                                                    : "OTHER";
+    req->method = method_of(wsi);
+    bool post = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0;
+    req->whip = whip;
+    req->allow = NULL;
+    if (whip && !(req->ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE)))
+        return -1;
     req->path = strdup(path);
     req->query = query_args(wsi);
     req->cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
@@ -464,13 +499,18 @@ static int http_begin(struct lws *wsi, struct http_req *req)
 {
     set_now(server_of(wsi));
     char path[512] = "";
-    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_POST_URI) <= 0 &&
-        lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0)
-        path[0] = '\0';
+    static const enum lws_token_indexes uris[] = {WSI_TOKEN_POST_URI, WSI_TOKEN_GET_URI,
+                                                  WSI_TOKEN_DELETE_URI, WSI_TOKEN_OPTIONS_URI,
+                                                  WSI_TOKEN_PATCH_URI, WSI_TOKEN_PUT_URI};
+    for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++)
+        if (lws_hdr_copy(wsi, path, sizeof(path), uris[i]) > 0)
+            break;
     if (path[0] && (strcmp(path, "/api/stats") == 0 || strcmp(path, "/api/stats/") == 0))
         return stats_begin(wsi, req);
+    if (path[0] && server_of(wsi)->sig && whip_wants(path))
+        return api_begin(wsi, req, path, true);
     if (path[0] && server_of(wsi)->sig && http_api_wants(path))
-        return api_begin(wsi, req, path);
+        return api_begin(wsi, req, path, false);
     return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ||
            lws_http_transaction_completed(wsi);
 }
@@ -562,11 +602,16 @@ static void setup_mounts(struct http_server *h)
     h->mount_files.origin_protocol = LWSMPRO_FILE;
     h->mount_files.extra_mimetypes = &mime_js;
     /* /api (stats and the API) and /signin go to http_callback. */
-    h->mount_signin.mount_next = &h->mount_files;
     h->mount_signin.mountpoint = "/signin";
     h->mount_signin.mountpoint_len = (unsigned char)strlen("/signin");
     h->mount_signin.origin = "sabaq-http";
     h->mount_signin.origin_protocol = LWSMPRO_CALLBACK;
+    h->mount_whip.mount_next = &h->mount_files;
+    h->mount_whip.mountpoint = "/whip";
+    h->mount_whip.mountpoint_len = (unsigned char)strlen("/whip");
+    h->mount_whip.origin = "sabaq-http";
+    h->mount_whip.origin_protocol = LWSMPRO_CALLBACK;
+    h->mount_signin.mount_next = &h->mount_whip;
     h->mount_stats.mount_next = &h->mount_signin;
     h->mount_stats.mountpoint = "/api";
     h->mount_stats.mountpoint_len = (unsigned char)strlen("/api");
@@ -620,6 +665,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     if (h->sig && !h->shutting_down) {
         set_now(h);
         signaling_tick(h->sig);
+        whip_tick(h->whip);
     }
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
 }
@@ -628,6 +674,7 @@ void http_server_attach(struct http_server *h, struct signaling *sig, struct sfu
 {
     h->sig = sig;
     h->sfu = sfu;
+    h->whip = whip_new(sig);
     set_now(h);
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
 }
@@ -666,6 +713,8 @@ void http_server_free(struct http_server *h)
     h->wake_ctx = NULL;
     pthread_mutex_unlock(&h->wake_lock);
     h->shutting_down = true;
+    whip_free(h->whip);   /* its participants leave before the sockets close */
+    h->whip = NULL;
     if (h->sig)
         lws_sul_schedule(h->ctx, 0, &h->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_context_destroy(h->ctx);

@@ -1,0 +1,467 @@
+/* WHIP ingest (RFC 9725, WebRTC-HTTP Ingestion Protocol): an HTTP POST of an
+ * SDP offer makes a publisher in a lesson. The publisher is an ordinary
+ * participant whose "socket" is a whip_session: it joins through the same
+ * `join` path (join.c: token, lesson rules) and publishes through the same
+ * `publish` path (publish.c: one transport, one producer per m-line), so the
+ * lesson sees it like a browser. While a request runs, the session keeps the
+ * reply it is waiting for; afterwards whatever the lesson sends it is dropped
+ * (nobody reads it). No trickle ICE or ICE restart: PATCH is 405. */
+#include "whip.h"
+
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sabaq/error.h"
+#include "sabaq/sdp.h"
+#include "access.h"
+#include "lesson_store.h"
+#include "message.h"
+#include "participant.h"
+#include "signaling.h"
+
+#define SESSION_ID_LEN 32   /* hex of 16 random bytes: the Location is the secret */
+#define REQ_JOIN 1
+#define REQ_PUBLISH 2
+
+struct whip_session {
+    struct whip *w;                 /* borrowed */
+    struct participant *p;          /* owned by signaling until signaling_disconnect */
+    char id[SESSION_ID_LEN + 1];
+    char lesson[65];
+    int want_req;                   /* the reply being waited for, 0 when none */
+    json_t *reply;                  /* owned: that reply once it came */
+    bool closed;                    /* the lesson closed the "socket" (leave, removed) */
+    bool media_gone;                /* the publish transport closed: the publisher left */
+    struct whip_session *next;
+};
+
+struct whip {
+    struct signaling *sig;          /* borrowed */
+    struct whip_session *sessions;  /* owned */
+};
+
+/* ---- the participant's connection ------------------------------------------ */
+
+/* A WHIP client cannot be told to make a new connection (no PATCH): once its
+ * publish transport is gone (ICE consent lost, DTLS closed) the session ends
+ * at the next whip_tick, so no empty participant stays in the lesson. */
+static bool publish_transport_gone(const char *text, size_t len)
+{
+    if (!memmem(text, len, "\"transport_closed\"", 18))
+        return false;
+    json_t *m = json_loadb(text, len, 0, NULL);
+    bool gone = m && strcmp(message_string(m, "type") ? message_string(m, "type") : "",
+                            "transport_closed") == 0 &&
+                strcmp(message_string(m, "transport") ? message_string(m, "transport") : "",
+                       "publish") == 0;
+    json_decref(m);
+    return gone;
+}
+
+static void session_send(void *conn, const char *text, size_t len)
+{
+    struct whip_session *ws = conn;
+    if (publish_transport_gone(text, len))
+        ws->media_gone = true;
+    if (!ws->want_req || ws->reply)
+        return;
+    json_t *m = json_loadb(text, len, 0, NULL);
+    json_t *req = json_object_get(m, "req");
+    if (m && json_is_integer(req) && json_integer_value(req) == ws->want_req)
+        ws->reply = m;
+    else
+        json_decref(m);
+}
+
+static void session_close(void *conn)
+{
+    ((struct whip_session *)conn)->closed = true;
+}
+
+static const struct signaling_conn_ops session_ops = {session_send, session_close};
+
+/* Hands p one message and returns the reply with req `want` (or NULL). */
+static json_t *session_call(struct whip_session *ws, json_t *msg, int want)
+{
+    if (!msg)   /* json_pack refused it (not UTF-8) */
+        return NULL;
+    json_object_set_new(msg, "req", json_integer(want));
+    ws->want_req = want;
+    ws->reply = NULL;
+    signaling_receive_json(ws->w->sig, ws->p, msg);
+    json_decref(msg);
+    json_t *r = ws->reply;
+    ws->want_req = 0;
+    ws->reply = NULL;
+    return r;
+}
+
+static void session_end(struct whip *w, struct whip_session *ws)
+{
+    for (struct whip_session **pp = &w->sessions; *pp; pp = &(*pp)->next)
+        if (*pp == ws) {
+            *pp = ws->next;
+            break;
+        }
+    if (ws->p && !ws->closed) {   /* `leave`: the others get participant_left now */
+        json_t *leave = json_pack("{s:s}", "type", "leave");
+        if (leave) {
+            signaling_receive_json(w->sig, ws->p, leave);
+            json_decref(leave);
+        }
+    }
+    signaling_disconnect(w->sig, ws->p);
+    free(ws);
+}
+
+/* Sessions whose participant the lesson let go (removed, replaced, ended). */
+static void sweep(struct whip *w)
+{
+    for (struct whip_session *ws = w->sessions, *next; ws; ws = next) {
+        next = ws->next;
+        if (ws->closed || ws->media_gone) {
+            signaling_log(w->sig, "whip: session %s ended (%s)", ws->id,
+                          ws->closed ? "left the lesson" : "its media connection closed");
+            session_end(w, ws);
+        }
+    }
+}
+
+void whip_tick(struct whip *w)
+{
+    if (w)
+        sweep(w);
+}
+
+struct whip *whip_new(struct signaling *s)
+{
+    struct whip *w = calloc(1, sizeof(*w));
+    if (w)
+        w->sig = s;
+    return w;
+}
+
+void whip_free(struct whip *w)
+{
+    if (!w)
+        return;
+    while (w->sessions)
+        session_end(w, w->sessions);
+    free(w);
+}
+
+size_t whip_sessions(const struct whip *w)
+{
+    size_t n = 0;
+    for (const struct whip_session *ws = w->sessions; ws; ws = ws->next)
+        n++;
+    return n;
+}
+
+bool whip_wants(const char *path)
+{
+    return strncmp(path, "/whip", 5) == 0 && (path[5] == '\0' || path[5] == '/');
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static void reply_text(struct whip_response *rs, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void reply_text(struct whip_response *rs, int status, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n > sizeof(text) - 2)
+        n = (int)sizeof(text) - 2;
+    text[n++] = '\n';
+    rs->http.status = status;
+    snprintf(rs->http.content_type, sizeof(rs->http.content_type), "text/plain; charset=utf-8");
+    free(rs->http.body);
+    rs->http.body = malloc((size_t)n);
+    rs->http.body_len = rs->http.body ? (size_t)n : 0;
+    if (rs->http.body)
+        memcpy(rs->http.body, text, (size_t)n);
+}
+
+/* The HTTP status for a refused `join` or `publish`. */
+static int status_of(const char *code)
+{
+    if (!code)
+        return 500;
+    if (strcmp(code, "bad_sdp") == 0 || strcmp(code, "bad_message") == 0)
+        return 400;
+    if (strcmp(code, "lesson_full") == 0)
+        return 503;
+    if (strcmp(code, "internal") == 0)
+        return 500;
+    return 403;   /* bad_token, token_expired, wrong_lesson, revoked, removed, forbidden ... */
+}
+
+/* ---- the request --------------------------------------------------------- */
+
+/* "/whip/<lesson>" or "/whip/<lesson>/<session>": false when neither. */
+static bool split_path(const char *path, char *lesson, size_t lcap, char *session, size_t scap)
+{
+    const char *l = path + 5;
+    if (*l != '/')
+        return false;
+    l++;
+    const char *slash = strchr(l, '/');
+    size_t llen = slash ? (size_t)(slash - l) : strlen(l);
+    if (llen == 0 || llen >= lcap)
+        return false;
+    memcpy(lesson, l, llen);
+    lesson[llen] = '\0';
+    session[0] = '\0';
+    if (slash) {
+        size_t slen = strlen(slash + 1);
+        if (slen == 0 || slen >= scap || strchr(slash + 1, '/'))
+            return false;
+        memcpy(session, slash + 1, slen + 1);
+    }
+    return message_is_lesson_id(lesson);
+}
+
+/* The token of "Bearer <token>" (scheme case-insensitive, RFC 6750), or NULL. */
+static const char *bearer(const char *auth, char *out, size_t cap)
+{
+    if (strncasecmp(auth, "Bearer ", 7) != 0)
+        return NULL;
+    const char *t = auth + 7;
+    while (*t == ' ')
+        t++;
+    size_t n = strcspn(t, " \t\r\n");
+    if (n == 0 || n >= cap)
+        return NULL;
+    memcpy(out, t, n);
+    out[n] = '\0';
+    return out;
+}
+
+static bool is_sdp_type(const char *ct)
+{
+    size_t n = strcspn(ct, "; \t");
+    return n == strlen("application/sdp") && strncasecmp(ct, "application/sdp", n) == 0;
+}
+
+/* The name= query argument (1-64 characters checked by join.c), else "WHIP". */
+static void query_name(const char *query, char *out, size_t cap)
+{
+    snprintf(out, cap, "WHIP");
+    for (const char *q = query; q && *q;) {
+        size_t n = strcspn(q, "&");
+        if (n > 5 && strncmp(q, "name=", 5) == 0 && n - 5 < cap) {
+            memcpy(out, q + 5, n - 5);
+            out[n - 5] = '\0';
+        }
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+}
+
+/* Checks the offer parses before anyone joins, so a bad one leaves no trace. */
+static int check_offer(const char *sdp, size_t len, struct whip_response *rs)
+{
+    struct sdp_session *offer = calloc(1, sizeof(*offer));
+    if (!offer) {
+        reply_text(rs, 500, "out of memory");
+        return -1;
+    }
+    const char *why = NULL;
+    int rc = sdp_parse(offer, sdp, len, &why);
+    free(offer);
+    if (rc < 0) {
+        reply_text(rs, 400, "malformed SDP offer: %s", why ? why : sq_strerror(rc));
+        return -1;
+    }
+    json_t *text = json_stringn(sdp, len);   /* what `publish` will be handed */
+    if (!text) {
+        reply_text(rs, 400, "malformed SDP offer: not UTF-8 text");
+        return -1;
+    }
+    json_decref(text);
+    return 0;
+}
+
+/* 0 when the token may publish in this lesson; else rs is filled. */
+static int check_token(struct whip *w, const char *token, const char *lesson,
+                       struct whip_response *rs)
+{
+    struct signaling *s = w->sig;
+    struct lesson_def def;
+    int rc = s->store ? lesson_store_get(s->store, lesson, &def) : -SQ_ENOTFOUND;
+    if (rc == -SQ_ENOTFOUND) {
+        reply_text(rs, 404, "no lesson %s", lesson);
+        return -1;
+    }
+    if (rc < 0) {
+        reply_text(rs, 500, "cannot read the lesson");
+        return -1;
+    }
+    struct access_grant g;
+    enum auth_result r = access_check(s->store, s->secret, token, (int64_t)s->now_ms, &g);
+    if (r == AUTH_OK && strcmp(g.def.id, lesson) != 0)
+        r = AUTH_WRONG_LESSON;
+    if (r != AUTH_OK) {
+        reply_text(rs, r == AUTH_INTERNAL ? 500 : 403, "%s", auth_result_text(r));
+        return -1;
+    }
+    if (strcmp(g.role, "student") == 0 && !g.def.students_publish) {
+        reply_text(rs, 403, "this token may not publish: students publish only when the "
+                            "lesson lets them");
+        return -1;
+    }
+    return 0;
+}
+
+static void session_id(char *out)
+{
+    unsigned char raw[SESSION_ID_LEN / 2];
+    static const char hex[] = "0123456789abcdef";
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        memset(raw, 0, sizeof(raw));   /* never reached with a seeded OpenSSL */
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[SESSION_ID_LEN] = '\0';
+}
+
+/* The join, then the publish, as a WebSocket client would send them. */
+static void start_session(struct whip *w, struct whip_session *ws, const char *token,
+                          const char *name, const struct http_request *rq,
+                          struct whip_response *rs)
+{
+    json_t *r = session_call(ws, json_pack("{s:s, s:s, s:s, s:s}", "type", "join", "token",
+                                           token, "name", name, "lesson", ws->lesson),
+                             REQ_JOIN);
+    const char *type = json_string_value(json_object_get(r, "type"));
+    if (!type || strcmp(type, "joined") != 0) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        const char *why = json_string_value(json_object_get(r, "message"));
+        if (type && strcmp(type, "lobby_wait") == 0)
+            reply_text(rs, 403, "the lesson has a lobby: a WHIP publisher cannot wait in it");
+        else
+            reply_text(rs, status_of(code), "%s", why ? why : "cannot join the lesson");
+        json_decref(r);
+        session_end(w, ws);
+        return;
+    }
+    json_decref(r);
+    r = session_call(ws, json_pack("{s:s, s:s%}", "type", "publish", "sdp", rq->body,
+                                   rq->body_len), REQ_PUBLISH);
+    type = json_string_value(json_object_get(r, "type"));
+    const char *sdp = json_string_value(json_object_get(r, "sdp"));
+    if (!type || strcmp(type, "publish_answer") != 0 || !sdp) {
+        const char *why = json_string_value(json_object_get(r, "message"));
+        reply_text(rs, status_of(json_string_value(json_object_get(r, "code"))), "%s",
+                   why ? why : "cannot publish");
+        json_decref(r);
+        session_end(w, ws);
+        return;
+    }
+    rs->http.status = 201;
+    snprintf(rs->http.content_type, sizeof(rs->http.content_type), "application/sdp");
+    rs->http.body_len = strlen(sdp);
+    rs->http.body = strdup(sdp);
+    if (!rs->http.body)
+        rs->http.body_len = 0;
+    json_decref(r);
+    snprintf(rs->http.location, sizeof(rs->http.location), "/whip/%s/%s", ws->lesson, ws->id);
+    signaling_log(w->sig, "whip: session %s publishes in lesson %s as %s", ws->id, ws->lesson,
+                  ws->p->id);
+}
+
+static void handle_post(struct whip *w, const struct http_request *rq, const char *content_type,
+                        const char *lesson, struct whip_response *rs)
+{
+    char token[2048], name[300];
+    if (!is_sdp_type(content_type)) {
+        reply_text(rs, 415, "the offer must be sent as Content-Type: application/sdp");
+        return;
+    }
+    if (rq->body_len > WHIP_MAX_BODY) {
+        reply_text(rs, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
+        return;
+    }
+    if (!bearer(rq->authorization, token, sizeof(token))) {
+        reply_text(rs, 401, "send the lesson token as Authorization: Bearer <token>");
+        return;
+    }
+    if (check_token(w, token, lesson, rs) < 0 || check_offer(rq->body, rq->body_len, rs) < 0)
+        return;
+    struct whip_session *ws = calloc(1, sizeof(*ws));
+    if (!ws) {
+        reply_text(rs, 500, "out of memory");
+        return;
+    }
+    ws->w = w;
+    snprintf(ws->lesson, sizeof(ws->lesson), "%s", lesson);
+    session_id(ws->id);
+    ws->p = signaling_connect(w->sig, &session_ops, ws);
+    if (!ws->p) {
+        free(ws);
+        reply_text(rs, 500, "out of memory");
+        return;
+    }
+    ws->next = w->sessions;
+    w->sessions = ws;
+    query_name(rq->query, name, sizeof(name));
+    start_session(w, ws, token, name, rq, rs);
+}
+
+static void handle_delete(struct whip *w, const char *lesson, const char *session,
+                          struct whip_response *rs)
+{
+    for (struct whip_session *ws = w->sessions; ws; ws = ws->next)
+        if (strcmp(ws->id, session) == 0 && strcmp(ws->lesson, lesson) == 0) {
+            signaling_log(w->sig, "whip: session %s ended by DELETE", ws->id);
+            session_end(w, ws);
+            reply_text(rs, 200, "session ended");
+            return;
+        }
+    reply_text(rs, 404, "no such WHIP session");
+}
+
+void whip_handle(struct whip *w, const struct http_request *rq, const char *content_type,
+                 bool too_large, struct whip_response *rs)
+{
+    memset(rs, 0, sizeof(*rs));
+    sweep(w);
+    char lesson[65], session[SESSION_ID_LEN + 1];
+    if (!split_path(rq->path, lesson, sizeof(lesson), session, sizeof(session))) {
+        reply_text(rs, 404, "use /whip/<lesson id>");
+        return;
+    }
+    const char *m = rq->method;
+    if (strcmp(m, "OPTIONS") == 0) {
+        rs->http.status = 204;
+        rs->allow = WHIP_ALLOW;
+        return;
+    }
+    if (strcmp(m, "POST") == 0 && !session[0]) {
+        if (too_large)
+            reply_text(rs, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
+        else
+            handle_post(w, rq, content_type, lesson, rs);
+        return;
+    }
+    if (strcmp(m, "DELETE") == 0 && session[0]) {
+        handle_delete(w, lesson, session, rs);
+        return;
+    }
+    /* PATCH (trickle ICE, ICE restart) is not supported yet: RFC 9725 allows 405. */
+    reply_text(rs, 405, "%s is not supported here; allowed: %s", m, WHIP_ALLOW);
+    rs->allow = WHIP_ALLOW;
+}
