@@ -39,6 +39,11 @@ static int producer_set_paused(void *arg, uint32_t id, bool paused)
     return sfu_producer_set_paused(arg, id, paused);
 }
 
+static int consumer_set_preferred_size(void *arg, uint32_t id, uint16_t width, uint16_t height)
+{
+    return sfu_consumer_set_preferred_size(arg, id, width, height);
+}
+
 const struct media_ops media_sfu_ops = {
     .fingerprint = fingerprint,
     .candidates = candidates,
@@ -49,4 +54,5 @@ const struct media_ops media_sfu_ops = {
     .consumer_create = consumer_create,
     .consumer_close = consumer_close,
     .producer_set_paused = producer_set_paused,
+    .consumer_set_preferred_size = consumer_set_preferred_size,
 };

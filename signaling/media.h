@@ -27,6 +27,11 @@ struct media_ops {
     /* Stops (paused) or resumes forwarding a producer's media at the server:
      * mute, stop video, floor taken (the classroom). */
     int (*producer_set_paused)(void *arg, uint32_t producer_id, bool paused);
+    /* The size (device pixels) at which the subscriber shows a video
+     * consumer, 0x0 when not shown: picks its simulcast layer. May be NULL
+     * (a media plane without layers): the size is then only remembered. */
+    int (*consumer_set_preferred_size)(void *arg, uint32_t consumer_id, uint16_t width,
+                                       uint16_t height);
 };
 
 /* Wraps sfu.h; pass the struct sfu * as arg. */

@@ -40,6 +40,10 @@ struct sub_slot {
     uint32_t offered_producer;   /* producer_id in the last offer sent (0: inactive there) */
     uint32_t answered_producer;  /* producer_id in the last offer the client answered */
     uint32_t consumer_id;        /* 0: none */
+    /* The client's last `video_size` for this slot's current track, given to
+     * its consumer when one exists (also when it is made later). */
+    bool sized;
+    uint16_t width, height;
 };
 
 struct publish_side {

@@ -111,6 +111,7 @@ static const struct handler {
     {"ping", false, handle_ping},
     {"publish", true, publish_handle},
     {"subscribe_answer", true, subscribe_handle_answer},
+    {"video_size", true, subscribe_handle_video_size},
     {"leave", true, handle_leave},
     {"chat_send", true, chat_handle_send},
     {"chat_delete", true, chat_handle_delete},

@@ -66,6 +66,7 @@ void subscribe_producer_added(struct participant *sub, const struct participant 
         s->out.kind = kind;
     }
     s->producer_id = r->id;
+    s->sized = false;   /* a new track: the client reports its own tile's size */
     snprintf(s->publisher, sizeof(s->publisher), "%s", pub->id);
     s->out.active = true;
     s->out.ssrc = s->out.rtx_ssrc = 0;
@@ -76,6 +77,18 @@ void subscribe_producer_added(struct participant *sub, const struct participant 
     snprintf(s->out.stream_id, sizeof(s->out.stream_id), "%s", pub->id);
     snprintf(s->out.track_id, sizeof(s->out.track_id), "%s-%s", pub->id, r->track.mid);
     sub->sub.dirty = true;
+}
+
+static void give_size(struct participant *p, const struct sub_slot *s)
+{
+    const struct media_ops *m = p->sig->media;
+    if (!s->consumer_id || !s->sized || !m->consumer_set_preferred_size)
+        return;
+    int rc = m->consumer_set_preferred_size(p->sig->media_arg, s->consumer_id, s->width,
+                                            s->height);
+    if (rc < 0)
+        signaling_log(p->sig, "participant %s: media plane refused the size of consumer %u: %s",
+                      p->id, (unsigned)s->consumer_id, sq_strerror(rc));
 }
 
 static void close_consumer(struct participant *p, struct sub_slot *s)
@@ -237,6 +250,7 @@ static void apply_answer(struct participant *p, const struct sdp_session *answer
                           p->id, (unsigned)slot->producer_id, sq_strerror(rc));
         else
             slot->consumer_id = id;
+        give_size(p, slot);   /* a video_size that came before the answer */
     }
 }
 
@@ -298,6 +312,46 @@ void subscribe_handle_answer(struct participant *p, json_t *msg, json_t *req)
     }
     free(answer);
     free(offer);
+}
+
+/* An integer field of 0..VIDEO_SIZE_MAX, or -1. */
+#define VIDEO_SIZE_MAX 7680
+static int size_field(const json_t *msg, const char *key)
+{
+    json_t *v = json_object_get(msg, key);
+    if (!json_is_integer(v))
+        return -1;
+    json_int_t n = json_integer_value(v);
+    return n >= 0 && n <= VIDEO_SIZE_MAX ? (int)n : -1;
+}
+
+void subscribe_handle_video_size(struct participant *p, json_t *msg, json_t *req)
+{
+    const char *mid = message_string(msg, "mid");
+    int w = size_field(msg, "width"), h = size_field(msg, "height");
+    if (!mid || w < 0 || h < 0) {
+        participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "video_size", req,
+                               "\"mid\" must be a string, \"width\" and \"height\" "
+                               "integers 0..%d", VIDEO_SIZE_MAX);
+        return;
+    }
+    struct sub_slot *s = NULL;
+    for (size_t i = 0; i < p->sub.n_slots && !s; i++)
+        if (strcmp(p->sub.slots[i].out.mid, mid) == 0)
+            s = &p->sub.slots[i];
+    if (!s || s->out.kind != SDP_KIND_VIDEO) {
+        participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "video_size", req,
+                               "no video m-line with mid \"%.32s\" on the subscribe connection",
+                               mid);
+        return;
+    }
+    /* Tiles report only changes, but a repeat must not reach the media plane. */
+    if (s->sized && s->width == w && s->height == h)
+        return;
+    s->sized = true;
+    s->width = (uint16_t)w;
+    s->height = (uint16_t)h;
+    give_size(p, s);
 }
 
 void subscribe_release(struct participant *p)

@@ -29,6 +29,9 @@ void subscribe_flush(struct participant *p);
 /* The `subscribe_answer` message. */
 void subscribe_handle_answer(struct participant *p, json_t *msg, json_t *req);
 
+/* The `video_size` message: where the client shows the video of a slot. */
+void subscribe_handle_video_size(struct participant *p, json_t *msg, json_t *req);
+
 /* Closes p's consumers and subscribe transport. */
 void subscribe_release(struct participant *p);
 

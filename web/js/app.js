@@ -3,6 +3,7 @@
 // URL parameters:
 //   ?t=TOKEN[&name=NAME][&video=0|1]        a lesson link (teacher, assistant, student)
 //   ?lesson=ID&name=NAME&role=R&autojoin=1  the development join (no token)
+//   &simulcast=1                             send the camera as 3 simulcast layers
 // window.sabaq = {publishPc, subscribePc, state} lets tests read getStats()
 // and the lesson's state (hands, chat, polls, ...).
 
@@ -34,7 +35,7 @@ let subscriber = null;
 let joinParams = null; // what join() was last called with, for a reconnect
 let resume = null; // the server's resume secret from `joined`
 let reconnectUntil = 0; // while coming back after a dropped socket
-const tiles = new Tiles($('grid'), () => { $('unblock').hidden = false; });
+const tiles = new Tiles($('grid'), () => { $('unblock').hidden = false; }, sendVideoSize);
 
 // ---- messages to people --------------------------------------------------
 
@@ -87,6 +88,15 @@ function tileName(id) {
   const p = state.participants[id];
   if (!p) return id;
   return p.role && p.role !== 'student' ? `${p.name} (${t(`role.${p.role}`)})` : p.name;
+}
+
+// A tile's shown size, for the server's choice of simulcast layer.
+function sendVideoSize(track, width, height) {
+  const mid = subscriber && subscriber.midOf(track);
+  if (mid === undefined || !sig) return;
+  try {
+    sig.send({ type: 'video_size', mid, width, height });
+  } catch (e) { /* the socket is gone: the next connection reports again */ }
 }
 
 function onSources(sources) {

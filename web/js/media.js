@@ -9,6 +9,10 @@ import { state, can, changed, isStaff } from './session.js';
 
 const AUDIO = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
 const VIDEO = { width: 320, height: 240, frameRate: 15 };
+// ?simulcast=1: a larger camera sent as three layers (peer.js); off by
+// default to save the sender's CPU.
+const SIMULCAST = new URLSearchParams(location.search).get('simulcast') === '1';
+const SIMULCAST_VIDEO = { width: 640, height: 480, frameRate: 15 };
 
 let publisher = null;
 let audioTrack = null;
@@ -21,7 +25,7 @@ export function start(sig, options) {
   hooks = options;
   wantVideo = options.video !== false;
   state.cam = wantVideo;
-  publisher = new Publisher(sig, hooks.onState);
+  publisher = new Publisher(sig, hooks.onState, { simulcast: SIMULCAST });
   return sync();
 }
 
@@ -37,7 +41,7 @@ export function mayVideo() {
 
 async function getTrack(kind) {
   const stream = await navigator.mediaDevices.getUserMedia(kind === 'audio'
-    ? { audio: AUDIO, video: false } : { audio: false, video: VIDEO });
+    ? { audio: AUDIO, video: false } : { audio: false, video: SIMULCAST ? SIMULCAST_VIDEO : VIDEO });
   return stream.getTracks()[0];
 }
 

@@ -5,6 +5,14 @@
 
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
+// The camera as three simulcast layers (RFC 8853 rids): the server forwards to
+// each subscriber the one that fits the size it shows the video at (video_size).
+export const SIMULCAST_ENCODINGS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: 'f', maxBitrate: 1200000 },
+];
+
 function watchStates(pc, label, onState) {
   const report = () => onState(label, {
     connection: pc.connectionState,
@@ -32,9 +40,11 @@ export async function publish(sig, stream, onState) {
 // the same sender, so the server's producer (same SSRC) resumes. Only a kind
 // never sent before needs a re-offer. Calls are queued: one at a time.
 export class Publisher {
-  constructor(sig, onState) {
+  // options.simulcast: send the camera as SIMULCAST_ENCODINGS.
+  constructor(sig, onState, options = {}) {
     this.sig = sig;
     this.onState = onState;
+    this.simulcast = Boolean(options.simulcast);
     this.pc = null;
     this.tracks = []; // Sabaq's `tracks` from the last publish_answer
     this.chain = Promise.resolve();
@@ -45,6 +55,12 @@ export class Publisher {
     const run = this.chain.then(() => this.apply(audio, video, stream));
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  init(track, stream) {
+    const init = { direction: 'sendonly', streams: [stream] };
+    if (this.simulcast && track.kind === 'video') init.sendEncodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
+    return init;
   }
 
   transceiver(kind) {
@@ -62,7 +78,7 @@ export class Publisher {
       // Audio first, then video: both m-lines exist from the start so a
       // later camera needs no new m-line.
       for (const track of [audio, video]) {
-        if (track) this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        if (track) this.pc.addTransceiver(track, this.init(track, stream));
       }
       await this.negotiate();
       return;
@@ -72,7 +88,7 @@ export class Publisher {
       const tr = this.transceiver(kind);
       if (!tr) {
         if (track) {
-          this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream || new MediaStream([track])] });
+          this.pc.addTransceiver(track, this.init(track, stream || new MediaStream([track])));
           dirty = true;
         }
         continue;
@@ -115,6 +131,7 @@ export class Subscriber {
     this.newest = 0; // of the last offer received
     this.trackInfo = new Map(); // mid -> {kind, participant, active}
     this.streamOfMid = new Map(); // mid -> msid stream id, a fallback for trackInfo
+    this.midOfTrack = new Map(); // receiving MediaStreamTrack -> its mid (for video_size)
     this.chain = Promise.resolve();
     watchStates(this.pc, 'subscribe', onState);
     this.pc.addEventListener('track', (ev) => {
@@ -153,6 +170,7 @@ export class Subscriber {
   // id covers an offer without it.
   sources() {
     const out = new Map();
+    this.midOfTrack = new Map();
     if (this.pc.signalingState === 'closed') return out;
     for (const tr of this.pc.getTransceivers()) {
       if (tr.mid === null || tr.stopped || tr.currentDirection === 'inactive') continue;
@@ -162,6 +180,7 @@ export class Subscriber {
       const participant = (info && info.participant) || this.streamOfMid.get(mid);
       const track = tr.receiver.track;
       if (!participant || !track || track.readyState === 'ended') continue;
+      this.midOfTrack.set(track, mid);
       if (!out.has(participant)) out.set(participant, { audio: [], video: [] });
       (track.kind === 'audio' ? out.get(participant).audio : out.get(participant).video).push(track);
     }
@@ -170,6 +189,11 @@ export class Subscriber {
 
   report() {
     this.onChange(this.sources());
+  }
+
+  // The mid of a track that sources() returned, or undefined.
+  midOf(track) {
+    return this.midOfTrack.get(track);
   }
 
   close() {

@@ -98,10 +98,19 @@ static int fk_producer_set_paused(void *arg, uint32_t id, bool paused)
     return 0;
 }
 
+static int fk_consumer_set_preferred_size(void *arg, uint32_t id, uint16_t width,
+                                         uint16_t height)
+{
+    struct fake_call *c = record(arg, "consumer_size", id);
+    c->width = width;
+    c->height = height;
+    return 0;
+}
+
 const struct media_ops fake_media_ops = {
     fk_fingerprint, fk_candidates,  fk_transport_create, fk_transport_close,
     fk_producer_create, fk_producer_close, fk_consumer_create, fk_consumer_close,
-    fk_producer_set_paused,
+    fk_producer_set_paused, fk_consumer_set_preferred_size,
 };
 
 size_t fake_count(const struct fake_media *m, const char *op)

@@ -17,6 +17,7 @@ struct fake_call {
     char ufrag[33], pwd[65], fingerprint[128];
     struct sdp_track track;      /* producer_create */
     struct sdp_outgoing out;     /* consumer_create */
+    uint16_t width, height;      /* consumer_size */
 };
 
 #define FAKE_MAX_CALLS 256
