@@ -48,16 +48,6 @@ int chat_store_init(struct store *st)
     return store_schema(st, schema);
 }
 
-static sqlite3_stmt *prepare(struct store *st, const char *sql)
-{
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sabaq: chat: %s\n", sqlite3_errmsg(store_db(st)));
-        return NULL;
-    }
-    return stmt;
-}
-
 static struct store *store_of(const struct lesson *l)
 {
     return l->sig ? l->sig->store : NULL;
@@ -68,7 +58,7 @@ static int load_enabled(struct store *st, const char *lesson_id, bool *enabled)
     *enabled = true;
     if (!st || chat_store_init(st) != 0)
         return -SQ_EIO;
-    sqlite3_stmt *q = prepare(st, "SELECT enabled FROM chat_setting WHERE lesson_id = ?");
+    sqlite3_stmt *q = store_prepare(st, "SELECT enabled FROM chat_setting WHERE lesson_id = ?");
     if (!q)
         return -SQ_EIO;
     sqlite3_bind_text(q, 1, lesson_id, -1, SQLITE_STATIC);
@@ -200,7 +190,7 @@ struct chat_row {
 
 static long long insert(struct store *st, const char *lesson_id, const struct chat_row *r)
 {
-    sqlite3_stmt *q = prepare(st, "INSERT INTO chat_message(lesson_id, sender, participant, "
+    sqlite3_stmt *q = store_prepare(st, "INSERT INTO chat_message(lesson_id, sender, participant, "
                                   "name, role, to_staff, text, at_ms) VALUES (?,?,?,?,?,?,?,?)");
     if (!q)
         return -SQ_EIO;
@@ -329,7 +319,7 @@ static json_t *integer_field(struct participant *p, json_t *msg, const char *key
 static int find_message(struct store *st, const char *lesson_id, long long id, bool *to_staff,
                         char **sender, bool *deleted)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT to_staff, sender, deleted_ms IS NOT NULL "
+    sqlite3_stmt *q = store_prepare(st, "SELECT to_staff, sender, deleted_ms IS NOT NULL "
                                   "FROM chat_message WHERE id = ? AND lesson_id = ?");
     if (!q)
         return -SQ_EIO;
@@ -350,7 +340,7 @@ static int find_message(struct store *st, const char *lesson_id, long long id, b
 
 static int mark_deleted(struct store *st, long long id, uint64_t now_ms)
 {
-    sqlite3_stmt *q = prepare(st, "UPDATE chat_message SET deleted_ms = ? "
+    sqlite3_stmt *q = store_prepare(st, "UPDATE chat_message SET deleted_ms = ? "
                                   "WHERE id = ? AND deleted_ms IS NULL");
     if (!q)
         return -SQ_EIO;
@@ -398,7 +388,7 @@ void chat_handle_delete(struct participant *p, json_t *msg, json_t *req)
 
 static int store_enabled(struct store *st, const char *lesson_id, bool enabled)
 {
-    sqlite3_stmt *q = prepare(st, "INSERT INTO chat_setting(lesson_id, enabled) VALUES (?, ?) "
+    sqlite3_stmt *q = store_prepare(st, "INSERT INTO chat_setting(lesson_id, enabled) VALUES (?, ?) "
                                   "ON CONFLICT(lesson_id) DO UPDATE SET enabled = excluded.enabled");
     if (!q)
         return -SQ_EIO;
@@ -450,7 +440,7 @@ static json_t *history(struct store *st, const char *lesson_id, const char *iden
                        bool staff)
 {
     json_t *list = json_array();
-    sqlite3_stmt *q = prepare(
+    sqlite3_stmt *q = store_prepare(
         st, "SELECT id, participant, name, role, to_staff, text, at_ms, sender = ?2 "
             "FROM chat_message WHERE lesson_id = ?1 AND deleted_ms IS NULL "
             "AND (to_staff = 0 OR ?3 OR sender = ?2) ORDER BY id DESC LIMIT ?4");
@@ -499,14 +489,6 @@ int chat_count_by_sender(struct store *st, const char *lesson_id,
 {
     if (chat_store_init(st) != 0)
         return -SQ_EIO;
-    sqlite3_stmt *q = prepare(st, "SELECT sender, count(*) FROM chat_message "
-                                  "WHERE lesson_id = ? GROUP BY sender");
-    if (!q)
-        return -SQ_EIO;
-    sqlite3_bind_text(q, 1, lesson_id, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1), arg);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : -SQ_EIO;
+    return store_count_by(st, "SELECT sender, count(*) FROM chat_message "
+                              "WHERE lesson_id = ? GROUP BY sender", lesson_id, fn, arg);
 }

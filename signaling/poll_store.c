@@ -58,16 +58,6 @@ int poll_kind_parse(const char *name, enum poll_kind *out)
     return -1;
 }
 
-static sqlite3_stmt *prepare(struct store *st, const char *sql)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sabaq: poll: %s\n", sqlite3_errmsg(store_db(st)));
-        return NULL;
-    }
-    return q;
-}
-
 static int step_done(struct store *st, sqlite3_stmt *q)
 {
     int rc = sqlite3_step(q);
@@ -213,7 +203,7 @@ static int options_parse(struct poll *p, const char *s)
 
 static int load_polls(struct store *st, const char *lesson_id, struct poll_state *ps)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT id, question, kind, options, anonymous, closed, "
+    sqlite3_stmt *q = store_prepare(st, "SELECT id, question, kind, options, anonymous, closed, "
                                   "published FROM poll WHERE lesson_id = ? ORDER BY id");
     if (!q)
         return -SQ_EIO;
@@ -241,7 +231,7 @@ static int load_polls(struct store *st, const char *lesson_id, struct poll_state
 
 static int load_votes(struct store *st, const char *lesson_id, struct poll_state *ps)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT poll_id, voter, coalesce(name, ''), choices, text, "
+    sqlite3_stmt *q = store_prepare(st, "SELECT poll_id, voter, coalesce(name, ''), choices, text, "
                                   "at_ms FROM poll_vote WHERE lesson_id = ? ORDER BY at_ms");
     if (!q)
         return -SQ_EIO;
@@ -287,7 +277,7 @@ int poll_store_create(struct store *st, const char *lesson_id, struct poll_state
         json_array_append_new(opts, json_string(p->options[i]));
     char *options = json_dumps(opts, JSON_COMPACT);
     json_decref(opts);
-    sqlite3_stmt *q = options ? prepare(st, "INSERT INTO poll(lesson_id, question, kind, "
+    sqlite3_stmt *q = options ? store_prepare(st, "INSERT INTO poll(lesson_id, question, kind, "
                                             "options, anonymous, created_ms) "
                                             "VALUES (?,?,?,?,?,?)")
                               : NULL;
@@ -315,7 +305,7 @@ int poll_store_vote(struct store *st, const char *lesson_id, struct poll *p,
                     const struct poll_vote *v, bool *first)
 {
     char *choices = p->kind == POLL_OPEN ? NULL : choices_json(v->choices);
-    sqlite3_stmt *q = prepare(st, "INSERT INTO poll_vote(poll_id, lesson_id, voter, name, "
+    sqlite3_stmt *q = store_prepare(st, "INSERT INTO poll_vote(poll_id, lesson_id, voter, name, "
                                   "choices, text, at_ms) VALUES (?,?,?,?,?,?,?) "
                                   "ON CONFLICT(poll_id, voter) DO UPDATE SET "
                                   "name = excluded.name, choices = excluded.choices, "
@@ -343,7 +333,7 @@ int poll_store_vote(struct store *st, const char *lesson_id, struct poll *p,
 
 int poll_store_state(struct store *st, const struct poll *p, uint64_t now_ms)
 {
-    sqlite3_stmt *q = prepare(st, "UPDATE poll SET closed = ?, published = ?, "
+    sqlite3_stmt *q = store_prepare(st, "UPDATE poll SET closed = ?, published = ?, "
                                   "closed_ms = coalesce(closed_ms, ?) WHERE id = ?");
     if (!q)
         return -SQ_EIO;
@@ -360,16 +350,8 @@ int poll_count_by_voter(struct store *st, const char *lesson_id,
 {
     if (poll_store_init(st) != 0)
         return -SQ_EIO;
-    sqlite3_stmt *q = prepare(st, "SELECT voter, count(*) FROM poll_vote WHERE lesson_id = ? "
-                                  "GROUP BY voter");
-    if (!q)
-        return -SQ_EIO;
-    sqlite3_bind_text(q, 1, lesson_id, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1), arg);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : -SQ_EIO;
+    return store_count_by(st, "SELECT voter, count(*) FROM poll_vote WHERE lesson_id = ? "
+                              "GROUP BY voter", lesson_id, fn, arg);
 }
 
 /* ---- CSV -------------------------------------------------------------- */

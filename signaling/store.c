@@ -74,3 +74,27 @@ int store_schema(struct store *s, const char *sql)
     sqlite3_free(msg);
     return -SQ_EIO;
 }
+
+sqlite3_stmt *store_prepare(struct store *s, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sabaq: store: %s: %s\n", sqlite3_errmsg(s->db), sql);
+        return NULL;
+    }
+    return q;
+}
+
+int store_count_by(struct store *s, const char *sql, const char *lesson_id,
+                   void (*fn)(const char *key, long long n, void *arg), void *arg)
+{
+    sqlite3_stmt *q = store_prepare(s, sql);
+    if (!q)
+        return -SQ_EIO;
+    sqlite3_bind_text(q, 1, lesson_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1), arg);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : -SQ_EIO;
+}

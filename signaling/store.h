@@ -23,6 +23,17 @@ sqlite3 *store_db(struct store *s);
 /* Runs one or more statements (a module's schema). 0 or -SQ_EIO, logged. */
 int store_schema(struct store *s, const char *sql);
 
+/* A prepared statement (the caller finalizes it), or NULL with the error
+ * logged: modules' statements are fixed strings, so a failure is a bug or a
+ * broken database, not bad input. */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+
+/* Runs `sql`, a query selecting (text key, integer count) rows for one
+ * lesson id bound to its only parameter, and calls fn for each row.
+ * 0 or -SQ_EIO. Attendance uses it to count chat messages and votes. */
+int store_count_by(struct store *s, const char *sql, const char *lesson_id,
+                   void (*fn)(const char *key, long long n, void *arg), void *arg);
+
 /* The data directory given to store_open (borrowed). */
 const char *store_dir(const struct store *s);
 
