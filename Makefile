@@ -89,7 +89,7 @@ $(B)/fuzz/fuzz_roster $(B)/fuzz/fuzz_token: $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_S
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SIG_SRC) $(PKG_LIBS) $(LDLIBS)
 
 # The WebSocket message path and the HTTP entries: all of signaling/ but main().
-$(B)/fuzz/fuzz_signaling $(B)/fuzz/fuzz_http: $(B)/fuzz/%: tests/fuzz/%.c $(SIG_SRC) $(SFU_SRC)
+$(B)/fuzz/fuzz_signaling $(B)/fuzz/fuzz_http: $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_media_ops.h $(SIG_SRC) $(SFU_SRC)
 	@mkdir -p $(B)/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SIG_SRC) $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)

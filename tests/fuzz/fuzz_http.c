@@ -16,7 +16,7 @@
 #include "signaling/auth.h"
 #include "signaling/http_api.h"
 #include "signaling/lesson_store.h"
-#include "signaling/media.h"
+#include "fuzz_media_ops.h"
 #include "signaling/schema.h"
 #include "signaling/signaling.h"
 #include "signaling/staff.h"
@@ -24,40 +24,6 @@
 #include "signaling/whip.h"
 
 #define NOW_MS 1764000000000ll
-
-static const char *fp(void *arg)
-{
-    (void)arg;
-    return "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
-}
-static size_t cands(void *arg, struct sdp_candidate *out, size_t cap)
-{
-    (void)arg, (void)out, (void)cap;
-    return 0;
-}
-static int ok_tc(void *a, uint32_t i, const char *u, const char *p, const char *fa, const char *f)
-{
-    (void)a, (void)i, (void)u, (void)p, (void)fa, (void)f;
-    return 0;
-}
-static int ok_id(void *a, uint32_t i) { (void)a, (void)i; return 0; }
-static int ok_pc(void *a, uint32_t i, uint32_t t, const struct sdp_track *k)
-{
-    (void)a, (void)i, (void)t, (void)k;
-    return 0;
-}
-static int ok_cc(void *a, uint32_t i, uint32_t t, uint32_t p, const struct sdp_outgoing *o)
-{
-    (void)a, (void)i, (void)t, (void)p, (void)o;
-    return 0;
-}
-static int ok_pause(void *a, uint32_t i, bool p) { (void)a, (void)i, (void)p; return 0; }
-
-static const struct media_ops accept_all = {
-    .fingerprint = fp, .candidates = cands, .transport_create = ok_tc,
-    .transport_close = ok_id, .producer_create = ok_pc, .producer_close = ok_id,
-    .consumer_create = ok_cc, .consumer_close = ok_id, .producer_set_paused = ok_pause,
-};
 
 static struct store *store;
 static unsigned char secret[AUTH_SECRET_LEN] = "fuzz-fuzz-fuzz-fuzz-fuzz-fuzz-f";
