@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "sabaq/sdp.h"
 
@@ -20,6 +21,8 @@ struct sfu_config {
     uint16_t port;               /* the one UDP port for every peer */
     const char *announce[SDP_MAX_CANDIDATES]; /* addresses put in candidates; NULL-terminated */
     uint32_t consent_timeout_ms; /* RFC 7675: silent peers are gone after this (30000) */
+    unsigned workers;            /* media worker threads sharing the port; 0 = one per
+                                  * online core */
     void (*wake)(void *arg);     /* called from the worker thread when events wait */
     void *wake_arg;
 };
@@ -34,12 +37,24 @@ size_t sfu_candidates(const struct sfu *s, struct sdp_candidate *out, size_t cap
 /* The bound UDP port: cfg->port, or the kernel's choice when that was 0. */
 uint16_t sfu_port(const struct sfu *s);
 
+/* How many media workers run, and which one holds a transport (0-based;
+ * -SQ_ENOTFOUND): for tests, benchmarks and logs. */
+unsigned sfu_workers(const struct sfu *s);
+int sfu_transport_worker(struct sfu *s, uint32_t transport_id);
+
 /* A transport is one peer connection: ICE-lite with these credentials
  * (local ufrag/pwd chosen by the caller), DTLS server checking the peer's
  * fingerprint, then SRTP. */
 int sfu_transport_create(struct sfu *s, uint32_t transport_id, const char *local_ufrag,
                          const char *local_pwd, const char *remote_fingerprint_alg,
                          const char *remote_fingerprint);
+/* For tests and bench/ only: a transport that skips ICE and DTLS, already
+ * connected to `remote` with these SRTP keys (local_* protect what Sabaq
+ * sends), so media can be measured with plain UDP sockets. */
+struct srtp_keys;
+int sfu_transport_create_connected(struct sfu *s, uint32_t transport_id,
+                                   const struct srtp_keys *keys,
+                                   const struct sockaddr_storage *remote, socklen_t remote_len);
 /* A renegotiated answer may bring a new fingerprint (not ICE restart yet). */
 int sfu_transport_close(struct sfu *s, uint32_t transport_id);
 
@@ -120,6 +135,10 @@ struct sfu_stats {
     uint64_t transports, producers, consumers;
     uint64_t drop_tx;              /* sendmmsg refused it or the socket stayed full */
     uint64_t drop_oversize;        /* larger than the receive buffer (2048 bytes) */
+    /* Several media workers (sfu_config.workers > 1): */
+    uint64_t mesh_shared;          /* producer packets handed to another worker's consumers */
+    uint64_t mesh_forwarded;       /* datagrams that reached the wrong worker's socket */
+    uint64_t drop_mesh;            /* a ring full, a pool empty, or no mirror any more */
 };
 void sfu_stats_get(const struct sfu *s, struct sfu_stats *out);
 

@@ -6,6 +6,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,8 +30,9 @@ static void set_buffer(int fd, int force_opt, int opt)
         (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 
-static int configure(int fd, const struct addrinfo *ai)
+static int configure(int fd, const struct addrinfo *ai, bool reuseport)
 {
+    int one = 1;
     int zero = 0;
     if (ai->ai_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ai->ai_addr;
@@ -37,15 +41,18 @@ static int configure(int fd, const struct addrinfo *ai)
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) != 0)
             return -1;
     }
-    /* No SO_REUSEADDR/SO_REUSEPORT: with them a second server started on the
-     * same media port would bind without complaint and steal half the peers.
-     * Several workers on one port will need REUSEPORT plus a guard of their own. */
+    /* No SO_REUSEADDR, and SO_REUSEPORT only for the sockets of one group
+     * (udp_open_group guards the port first): otherwise a second server
+     * started on the same media port would bind without complaint and steal
+     * half the peers. */
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+        return -1;
     set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
     set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
     return bind(fd, ai->ai_addr, ai->ai_addrlen);
 }
 
-int udp_open(const char *bind_address, uint16_t port)
+static int open_socket(const char *bind_address, uint16_t port, bool reuseport)
 {
     struct addrinfo hints = {
         .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
@@ -67,7 +74,7 @@ int udp_open(const char *bind_address, uint16_t port)
         freeaddrinfo(ai);
         return -SQ_EIO;
     }
-    int rc = configure(fd, ai);
+    int rc = configure(fd, ai, reuseport);
     int saved = errno;
     freeaddrinfo(ai);
     if (rc != 0) {
@@ -76,6 +83,65 @@ int udp_open(const char *bind_address, uint16_t port)
         return -SQ_EIO;
     }
     return fd;
+}
+
+int udp_open(const char *bind_address, uint16_t port)
+{
+    return open_socket(bind_address, port, false);
+}
+
+/* Held for the life of the group: an abstract unix socket named after the
+ * port (per network namespace, gone when the process is). */
+static int lock_port(uint16_t port)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sabaq-media-port-%u", (unsigned)port);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    if (bind(fd, (struct sockaddr *)&a, len) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved == EADDRINUSE ? EADDRINUSE : saved;
+        return -1;
+    }
+    return fd;
+}
+
+int udp_open_group(const char *bind_address, uint16_t port, int *fds, unsigned n, int *lock_fd)
+{
+    /* A plain bind first: it fails on a port anyone holds (a server of the
+     * one-socket kind, another group, any program), and for port 0 it asks
+     * the kernel for a free one (bind(0) with SO_REUSEPORT could share a
+     * port with another group of the same user). */
+    int probe = open_socket(bind_address, port, false);
+    if (probe < 0)
+        return probe;
+    uint16_t chosen = udp_port(probe);
+    /* Two servers starting at once could both pass the probe between its
+     * close and the group's bind: the lock lets only one through. */
+    *lock_fd = lock_port(chosen);
+    if (*lock_fd < 0) {
+        int saved = errno;
+        close(probe);
+        errno = saved;
+        return -SQ_EIO;
+    }
+    close(probe);
+    for (unsigned i = 0; i < n; i++) {
+        fds[i] = open_socket(bind_address, chosen, true);
+        if (fds[i] < 0) {
+            int rc = fds[i], saved = errno;
+            while (i-- > 0)
+                close(fds[i]);
+            close(*lock_fd);
+            *lock_fd = -1;
+            errno = saved;
+            return rc;
+        }
+    }
+    return 0;
 }
 
 uint16_t udp_port(int fd)

@@ -25,6 +25,13 @@
  * cannot be made or bound (errno then says why). */
 int udp_open(const char *bind_address, uint16_t port);
 
+/* n sockets with SO_REUSEPORT on one address and port, one per media
+ * worker (the kernel spreads peers over them by a hash of the 4-tuple).
+ * Refuses a port anything else holds, like udp_open, and holds *lock_fd
+ * (close it after the sockets) so that a second server cannot join the
+ * group. 0, or udp_open's errors (errno EADDRINUSE when taken). */
+int udp_open_group(const char *bind_address, uint16_t port, int *fds, unsigned n, int *lock_fd);
+
 /* The bound port (the kernel's choice when bound to port 0), 0 on error. */
 uint16_t udp_port(int fd);
 

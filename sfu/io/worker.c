@@ -1,8 +1,9 @@
 /* The media worker thread: an epoll loop over one UDP socket and one eventfd,
  * driving the sans-IO rtc_core (see worker.h). One loop turn reads the clock
- * once, runs queued commands, drains the socket with recvmmsg (bounded, so
- * commands and timers are never starved), flushes the tx batch with sendmmsg,
- * fires due timers, and sleeps until the core's next deadline. Nothing on the
+ * once, runs queued commands, runs the other workers' messages
+ * (worker_mesh.c), drains the socket with recvmmsg (each bounded, so nothing
+ * starves the rest or the timers), flushes the tx batch with sendmmsg, fires
+ * due timers, and sleeps until the core's next deadline. Nothing on the
  * packet path allocates, locks or logs: the only locks are the command queue
  * (once per wake-up), the event queue (once per event) and the stats snapshot
  * (every STATS_PERIOD_US). */
@@ -22,6 +23,8 @@
 #include "sabaq/clock.h"
 #include "sabaq/error.h"
 #include "io/udp.h"
+#include "io/worker_impl.h"
+#include "io/worker_mesh.h"
 #include "rtc/rtc_core.h"
 
 /* Enough for every peer of a large lesson joining within one wake-up:
@@ -35,28 +38,11 @@
  * stale the stats snapshot and a lost wake-up can be. */
 #define MAX_WAIT_MS 50
 #define STATS_PERIOD_US 200000
+/* Messages from the other workers per turn (a turn's worth of their
+ * packets), and the buffers each worker can have lent out at once. */
+#define MESH_MSGS_PER_TURN 4096
+#define POOL_BUFS 4096
 
-struct worker {
-    int fd;                      /* owned: the UDP socket */
-    int epfd;                    /* owned */
-    int evfd;                    /* owned: written by the command queue's wake */
-    uint16_t port;
-    struct cmd_queue cmds;       /* control -> this worker */
-    struct cmd_queue *events;    /* borrowed: this worker -> control */
-    struct rtc_core *core;       /* owned */
-    struct tx_batch tx;          /* slots owned (UDP_TX_BATCH of them) */
-    struct udp_tx udp_tx;
-    struct udp_rx rx;
-    pthread_t thread;
-    bool is_started;             /* control thread only */
-    bool is_running;             /* false once the loop ended: later events are dropped */
-    atomic_bool has_exited;      /* set by the thread as it leaves its loop */
-    uint64_t next_stats_us;
-    /* Counters of the I/O layer itself (the core keeps its own). */
-    uint64_t drop_tx, drop_oversize, rx_errors, events_dropped;
-    pthread_mutex_t stats_mu;
-    struct sfu_stats stats;      /* guarded by stats_mu: the published snapshot */
-};
 
 static void wake_worker(void *arg)
 {
@@ -94,6 +80,9 @@ static void publish_stats(struct worker *w, uint64_t now)
     rtc_core_stats(w->core, &snap);
     snap.drop_tx = w->drop_tx;
     snap.drop_oversize = w->drop_oversize;
+    snap.mesh_shared = w->mesh_shared;
+    snap.mesh_forwarded = rtc_core_mesh(w->core)->forwarded;
+    snap.drop_mesh = w->drop_mesh;
     pthread_mutex_lock(&w->stats_mu);
     w->stats = snap;
     pthread_mutex_unlock(&w->stats_mu);
@@ -114,7 +103,9 @@ static const char *cmd_name(enum worker_cmd_type t)
     static const char *const names[] = {
         "stop", "transport_create", "transport_close", "producer_create", "producer_close",
         "producer_set_paused", "producer_request_keyframe", "consumer_create", "consumer_close",
-        "consumer_set_preferred_size", "consumer_set_producer",
+        "consumer_set_preferred_size", "consumer_set_producer", "mirror_create",
+        "producer_share", "route_ufrag", "unroute_ufrag", "route_addr",
+        "transport_create_connected",
     };
     return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -166,6 +157,30 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
         rc = rtc_core_consumer_set_preferred_size(core, c->id, c->u.size.width, c->u.size.height,
                                                   now);
         break;
+    case WORKER_CMD_MIRROR_CREATE:
+        rc = rtc_core_mirror_create(core, c->id, c->worker, &c->u.track, now);
+        break;
+    case WORKER_CMD_PRODUCER_SHARE:
+        rc = rtc_core_producer_share(core, c->id, c->worker, !c->paused);
+        /* Stopping to share a producer that closed meanwhile is normal. */
+        is_close = c->paused;
+        break;
+    case WORKER_CMD_ROUTE_UFRAG:
+        rc = rtc_core_route_ufrag(core, c->u.transport.ufrag, c->worker);
+        break;
+    case WORKER_CMD_UNROUTE_UFRAG:
+        rtc_core_unroute_ufrag(core, c->u.transport.ufrag);
+        break;
+    case WORKER_CMD_ROUTE_ADDR:
+        rc = rtc_core_route_addr(core, &c->u.addr.addr, c->u.addr.len, c->worker, true, now);
+        break;
+    case WORKER_CMD_TRANSPORT_CREATE_CONNECTED:
+        rc = rtc_core_transport_create_connected(core, c->id, &c->u.connected.keys,
+                                                 &c->u.connected.remote,
+                                                 c->u.connected.remote_len, now);
+        if (rc < 0)
+            emit_create_failed(w, c->id, rc);
+        break;
     }
     /* Closing what the core already closed on its own (consent lost) is normal. */
     if (rc < 0 && !(is_close && rc == -SQ_ENOTFOUND))
@@ -206,8 +221,10 @@ static bool drain_socket(struct worker *w, uint64_t now)
                              rx->msgs[i].msg_hdr.msg_namelen, now);
         }
         /* Answer this batch before reading the next: STUN responses and
-         * forwarded media should not wait behind 2000 more datagrams. */
+         * forwarded media should not wait behind 2000 more datagrams, nor
+         * the other workers for the packets shared with them. */
         tx_batch_flush(&w->tx);
+        worker_mesh_wake(w);
         /* A short batch means the queue was empty a moment ago: skip the
          * EAGAIN call, epoll is level-triggered and reports anything newer. */
         if (n < UDP_RX_BATCH)
@@ -234,7 +251,7 @@ static void *run(void *arg)
 {
     struct worker *w = arg;
     struct epoll_event evs[4];
-    bool cmds_ready = true, sock_ready = true;
+    bool cmds_ready = true, sock_ready = true, mesh_ready = w->mesh != NULL;
     uint64_t now = sq_now_us();
     publish_stats(w, now);
     for (;;) {
@@ -245,6 +262,8 @@ static void *run(void *arg)
                 break;
             cmds_ready = r > 0;
         }
+        if (mesh_ready)
+            mesh_ready = worker_mesh_drain(w, now, MESH_MSGS_PER_TURN);
         if (sock_ready)
             sock_ready = drain_socket(w, now);
         tx_batch_flush(&w->tx);
@@ -252,9 +271,13 @@ static void *run(void *arg)
             rtc_core_handle_timeouts(w->core, now);
             tx_batch_flush(&w->tx);
         }
+        if (w->mesh) {
+            worker_mesh_wake(w);
+            pkt_pool_reclaim(&w->pool);
+        }
         if (now >= w->next_stats_us)
             publish_stats(w, now);
-        int timeout = cmds_ready || sock_ready ? 0 : wait_ms(w, now);
+        int timeout = cmds_ready || sock_ready || mesh_ready ? 0 : wait_ms(w, now);
         int n = epoll_wait(w->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
         if (n < 0 && errno != EINTR) {
             perror("sabaq: media worker: epoll_wait");
@@ -267,6 +290,7 @@ static void *run(void *arg)
                 ssize_t r = read(w->evfd, &v, sizeof(v));
                 (void)r;
                 cmds_ready = true;
+                mesh_ready = w->mesh != NULL;
             } else {
                 sock_ready = true;
             }
@@ -297,6 +321,8 @@ struct worker *worker_new(const struct worker_config *cfg)
     w->evfd = -1;
     w->events = cfg->events;
     w->port = udp_port(cfg->fd);
+    w->index = cfg->index;
+    w->mesh = cfg->mesh;
     atomic_init(&w->has_exited, false);
     pthread_mutex_init(&w->stats_mu, NULL);
     udp_rx_init(&w->rx);
@@ -308,7 +334,8 @@ struct worker *worker_new(const struct worker_config *cfg)
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!w->tx.slots || w->evfd < 0 || w->epfd < 0 || watch(w->epfd, w->fd) != 0 ||
         watch(w->epfd, w->evfd) != 0 ||
-        cmd_queue_init(&w->cmds, sizeof(struct worker_cmd), CMD_QUEUE_CAP, wake_worker, w) != 0)
+        cmd_queue_init(&w->cmds, sizeof(struct worker_cmd), CMD_QUEUE_CAP, wake_worker, w) != 0 ||
+        (w->mesh && (w->index >= w->mesh->n || pkt_pool_init(&w->pool, POOL_BUFS) != 0)))
         goto fail;
     struct rtc_core_config cc = {
         .cert = cfg->cert,
@@ -318,10 +345,15 @@ struct worker *worker_new(const struct worker_config *cfg)
         .emit_arg = w,
         /* Sender reports carry wall-clock NTP before a publisher sends its own SR. */
         .wallclock_offset_us = (int64_t)(sq_wallclock_us() - sq_now_us()),
+        .mesh = w->mesh ? &worker_mesh_ops : NULL,
+        .mesh_arg = w,
+        .worker_index = w->index,
     };
     w->core = rtc_core_new(&cc);
     if (!w->core)
         goto fail;
+    if (w->mesh)
+        w->mesh->workers[w->index] = w;
     return w;
 fail:
     worker_free(w);
@@ -342,7 +374,9 @@ int worker_start(struct worker *w)
         w->is_running = false;
         return -SQ_EIO;
     }
-    pthread_setname_np(w->thread, "sabaq-media");
+    char name[16];
+    snprintf(name, sizeof(name), "sabaq-media-%u", w->index);
+    pthread_setname_np(w->thread, name);
     w->is_started = true;
     return 0;
 }
@@ -380,6 +414,7 @@ void worker_free(struct worker *w)
     if (w->fd >= 0)
         close(w->fd);
     free(w->tx.slots);
+    pkt_pool_destroy(&w->pool);
     pthread_mutex_destroy(&w->stats_mu);
     free(w);
 }

@@ -2,18 +2,21 @@
  * The control thread talks to it only through worker_submit() (a command
  * queue plus an eventfd) and reads its counters with worker_stats(), a
  * snapshot the worker publishes every ~200 ms. Everything a worker uses is
- * inside struct worker, so several can run side by side (one per core, each
- * with its own SO_REUSEPORT socket on the same port). */
+ * inside struct worker, so several run side by side (one per core, each
+ * with its own SO_REUSEPORT socket on the same port), joined by a
+ * worker_mesh (worker_mesh.h): rings between every pair, its packet pool. */
 #ifndef SABAQ_IO_WORKER_H
 #define SABAQ_IO_WORKER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "sabaq/dtls.h"
 #include "sabaq/sdp.h"
 #include "sabaq/sfu.h"
+#include "sabaq/srtp_session.h"
 #include "io/cmd_queue.h"
 
 /* Bounds of the strings a command copies (the sizes struct sdp_local and
@@ -35,6 +38,13 @@ enum worker_cmd_type {
     WORKER_CMD_CONSUMER_CLOSE,
     WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE,
     WORKER_CMD_CONSUMER_SET_PRODUCER,
+    /* Cross-worker bookkeeping, sent by sfu.c (rtc/mesh.h). */
+    WORKER_CMD_MIRROR_CREATE,        /* id = producer, worker = its owner, u.track */
+    WORKER_CMD_PRODUCER_SHARE,       /* id = producer, worker = a mirror's, paused = stop */
+    WORKER_CMD_ROUTE_UFRAG,          /* u.transport.ufrag belongs to `worker` */
+    WORKER_CMD_UNROUTE_UFRAG,
+    WORKER_CMD_ROUTE_ADDR,           /* u.addr belongs to `worker` (pre-connected transports) */
+    WORKER_CMD_TRANSPORT_CREATE_CONNECTED, /* id, u.connected (tests, bench/) */
 };
 
 /* A command carries copies of everything it refers to: the caller's strings
@@ -44,6 +54,7 @@ struct worker_cmd {
     uint32_t id;                 /* the transport, producer or consumer it is about */
     uint32_t transport_id;       /* producer and consumer create */
     uint32_t producer_id;        /* consumer create, consumer set producer */
+    unsigned worker;             /* cross-worker commands */
     bool paused;
     union {
         struct {
@@ -57,11 +68,24 @@ struct worker_cmd {
         struct {
             uint16_t width, height;
         } size;                  /* consumer set preferred size */
+        struct {
+            struct sockaddr_storage addr;
+            socklen_t len;
+        } addr;
+        struct {
+            struct srtp_keys keys;
+            struct sockaddr_storage remote;
+            socklen_t remote_len;
+        } connected;
     } u;
 };
 
+struct worker_mesh;
+
 struct worker_config {
     int fd;                      /* the bound UDP socket; the worker owns it from worker_new on */
+    unsigned index;              /* this worker's place in the mesh (0 when alone) */
+    struct worker_mesh *mesh;    /* borrowed; NULL for a lone worker */
     struct dtls_cert *cert;      /* borrowed: outlives the worker */
     uint32_t consent_timeout_ms;
     struct cmd_queue *events;    /* borrowed: worker -> control events (struct sfu_event) */
@@ -72,11 +96,14 @@ struct worker;
 /* Makes the worker (its epoll, eventfd, queue, batches and core) without
  * starting it. NULL on failure; the fd is closed either way. */
 struct worker *worker_new(const struct worker_config *cfg);
-/* Starts the thread. 0 or -SQ_EIO. */
+/* Starts the thread. 0 or -SQ_EIO. Every worker of a mesh must be made
+ * (worker_mesh_join) before the first starts. */
 int worker_start(struct worker *w);
 /* Queues a command: 0, or -SQ_ELIMIT when the queue is full. Any thread. */
 int worker_submit(struct worker *w, const struct worker_cmd *cmd);
-/* Queues a stop after every command already queued and joins the thread. */
+/* Queues a stop after every command already queued and joins the thread.
+ * Workers of a mesh are all stopped before any is freed: one may still
+ * hold references to another's packet buffers. */
 void worker_stop(struct worker *w);
 /* Frees a stopped (or never started) worker. */
 void worker_free(struct worker *w);

@@ -283,7 +283,8 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
     if (!p->is_active) {
         p->is_active = true;
         p->active_us = now_us;
-        rtc_env_emit(env, SFU_EVENT_PRODUCER_ACTIVE, p->id, p->track.mid);
+        if (!p->is_mirror)
+            rtc_env_emit(env, SFU_EVENT_PRODUCER_ACTIVE, p->id, p->track.mid);
     }
     p->packets++;
     p->bytes += len;
@@ -299,7 +300,7 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
         pkt.has_audio_level = true;
         pkt.audio_level = v.audio_level;
         pkt.voice_activity = v.voice_activity;
-        if (!p->is_paused)
+        if (!p->is_paused && !p->is_mirror)
             speaking_on_level(&p->speaking, env, p->id, v.audio_level, now_us);
     }
     if (p->is_video && pkt.rtp.payload_len)
@@ -310,6 +311,9 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
         env->more.drop_paused++;
         return;
     }
+    /* Other workers first: they forward in parallel with the fan-out here. */
+    if (p->mesh_workers && env->mesh.ops)
+        env->mesh.ops->share_rtp(env->mesh.arg, p->id, p->mesh_workers, buf, len, pkt.layer);
     router_route_rtp(p, &pkt, now_us);
 }
 
@@ -335,12 +339,22 @@ int producer_request_layer_keyframe(struct producer *p, uint8_t layer, uint64_t 
     if (layer >= p->n_layers)
         return -SQ_EINVAL;
     struct producer_layer *l = &p->layers[layer];
-    if (!l->ssrc)
+    /* A mirror may not have seen the layer yet: its owner knows the SSRC. */
+    if (!l->ssrc && !p->is_mirror)
         return -SQ_ESTATE;
     if (l->has_keyframe_request &&
         now_us - l->last_keyframe_request_us < PRODUCER_KEYFRAME_INTERVAL_US) {
         env->stats.pli_suppressed++;
         return 0;
+    }
+    if (p->is_mirror) {
+        if (!env->mesh.ops)
+            return -SQ_ESTATE;
+        env->mesh.ops->ask_keyframe(env->mesh.arg, p->owner_worker, p->id, layer);
+        l->has_keyframe_request = true;
+        l->last_keyframe_request_us = now_us;
+        l->wants_keyframe = false;
+        return 1;
     }
     struct datagram *d = transport_tx_slot(t);
     if (!d)
@@ -386,6 +400,9 @@ void producer_flush_keyframe_requests(struct producer *p, uint64_t now_us)
 void producer_on_sender_report(struct producer *p, const struct rtcp_sender_report *sr,
                                uint64_t now_us)
 {
+    struct rtc_env *env = p->transport->env;
+    if (p->mesh_workers && env->mesh.ops)
+        env->mesh.ops->share_sr(env->mesh.arg, p->id, p->mesh_workers, sr);
     for (uint8_t i = 0; i < p->n_layers; i++) {
         struct producer_layer *l = &p->layers[i];
         if (l->ssrc != sr->ssrc)

@@ -120,6 +120,12 @@ struct producer {
     uint64_t created_us;
     uint64_t packets, bytes;     /* all layers */
     struct speaking speaking;    /* audio with audio-level: who speaks (speaking.h) */
+    /* Cross-worker fan-out (rtc/mesh.h). On the owner: the workers holding
+     * a mirror, which get every packet routed here. On a mirror: the owner,
+     * which gets its keyframe requests and wanted layers. */
+    uint32_t mesh_workers;
+    bool is_mirror;
+    uint8_t owner_worker;
 };
 
 /* 0 or -SQ_EINVAL (not audio/video, no clock rate) / -SQ_ENOMEM. */

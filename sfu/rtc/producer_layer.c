@@ -135,6 +135,29 @@ static void emit_layers(struct producer *p)
         env->emit(env->emit_arg, &ev);
 }
 
+static void add_layer(uint8_t *mask, int layer)
+{
+    if (layer >= 0 && layer < PRODUCER_MAX_LAYERS)
+        *mask |= (uint8_t)(1u << layer);
+}
+
+/* A mirror's consumers count for the owner's wanted layers: it hears of
+ * them every tick while some are wanted, and lets them lapse as usual. */
+static void report_to_owner(struct producer *p)
+{
+    struct rtc_env *env = p->transport->env;
+    struct list *pos, *tmp;
+    uint8_t mask = 0;
+    list_for_each_safe(pos, tmp, &p->consumers) {
+        const struct consumer *c = list_entry(pos, struct consumer, producer_link);
+        add_layer(&mask, c->desired_layer);
+        add_layer(&mask, c->target_layer);
+        add_layer(&mask, c->current_layer);
+    }
+    if (mask && env->mesh.ops)
+        env->mesh.ops->report_wanted(env->mesh.arg, p->owner_worker, p->id, mask);
+}
+
 void producer_tick_layers(struct producer *p, uint64_t now_us)
 {
     struct list *pos, *tmp;
@@ -145,6 +168,10 @@ void producer_tick_layers(struct producer *p, uint64_t now_us)
     }
     if (p->n_layers < 2)
         return;
+    if (p->is_mirror) {
+        report_to_owner(p);
+        return;
+    }
     list_for_each_safe(pos, tmp, &p->consumers) {
         const struct consumer *c = list_entry(pos, struct consumer, producer_link);
         mark_wanted(p, c->desired_layer, now_us);

@@ -15,6 +15,7 @@
 #include "rtc/bwe.h"
 #include "rtc/consumer.h"
 #include "rtc/idmap.h"
+#include "rtc/mesh.h"
 #include "rtc/producer.h"
 #include "rtc/rtc_env.h"
 #include "rtc/transport.h"
@@ -28,6 +29,10 @@ struct rtc_core {
     struct idmap transports, producers, consumers;
     struct list all;             /* struct transport.core_link */
     struct list handshaking;     /* struct transport.handshake_link */
+    /* Holds the mirrors of other workers' producers (rtc/mesh.h): never
+     * connected, never ticked as a transport, sends nothing. */
+    struct transport mirror_host;
+    size_t n_mirrors;
     uint64_t next_tick_us;
     uint64_t next_layer_tick_us;
 };
@@ -48,8 +53,14 @@ struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg)
     c->env.twcc_scratch = malloc(sizeof(*c->env.twcc_scratch));
     list_init(&c->all);
     list_init(&c->handshaking);
+    c->mirror_host.env = &c->env;
+    c->mirror_host.state = TRANSPORT_CLOSED;
+    list_init(&c->mirror_host.producers);
+    list_init(&c->mirror_host.consumers);
     c->next_tick_us = SQ_NEVER;
-    if (!c->env.twcc_scratch || demux_init(&c->env.demux, (uint32_t)(uintptr_t)c ^ 0x9E3779B9u) < 0 ||
+    uint32_t seed = (uint32_t)(uintptr_t)c ^ 0x9E3779B9u;
+    if (!c->env.twcc_scratch || demux_init(&c->env.demux, seed) < 0 ||
+        mesh_init(&c->env.mesh, cfg->mesh, cfg->mesh_arg, cfg->worker_index, seed * 2654435761u) < 0 ||
         idmap_init(&c->transports) < 0 || idmap_init(&c->producers) < 0 ||
         idmap_init(&c->consumers) < 0) {
         rtc_core_free(c);
@@ -82,6 +93,14 @@ void rtc_core_free(struct rtc_core *c)
         return;
     list_for_each_safe(pos, tmp, &c->all)
         free_transport(c, list_entry(pos, struct transport, core_link));
+    if (c->mirror_host.env) {
+        list_for_each_safe(pos, tmp, &c->mirror_host.producers) {
+            struct producer *p = list_entry(pos, struct producer, transport_link);
+            idmap_remove(&c->producers, p->id);
+            producer_free(p);
+        }
+    }
+    mesh_destroy(&c->env.mesh);
     idmap_destroy(&c->transports);
     idmap_destroy(&c->producers);
     idmap_destroy(&c->consumers);
@@ -90,10 +109,14 @@ void rtc_core_free(struct rtc_core *c)
     free(c);
 }
 
+static bool forward(struct rtc_core *c, unsigned worker, const uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *from, socklen_t from_len);
+
 /* STUN is matched by the ufrag in USERNAME, not by address: that is how a
  * peer's first check finds its transport (and how a new path is learnt). */
 static void receive_stun(struct rtc_core *c, const uint8_t *buf, size_t len,
-                         const struct sockaddr_storage *from, socklen_t from_len, uint64_t now_us)
+                         const struct sockaddr_storage *from, socklen_t from_len, int from_worker,
+                         uint64_t now_us)
 {
     struct stun_message m;
     const uint8_t *local, *remote;
@@ -111,14 +134,42 @@ static void receive_stun(struct rtc_core *c, const uint8_t *buf, size_t len,
     }
     struct transport *t = demux_find_ufrag(&c->env.demux, local, local_len);
     if (!t) {
+        int w = from_worker < 0 ? mesh_find_ufrag(&c->env.mesh, local, local_len) : -1;
+        if (w >= 0 && forward(c, (unsigned)w, buf, len, from, from_len))
+            return;
         c->env.stats.drop_stun_auth++;
         return;
     }
     transport_receive_stun(t, &m, from, from_len, now_us);
+    /* Valid checks from a path another worker's socket receives: that
+     * worker forwards the path's datagrams from now on (and again after
+     * each consent check, which keeps its route fresh). */
+    if (from_worker >= 0 && demux_find_addr(&c->env.demux, from, from_len) == t) {
+        c->env.mesh.claims++;
+        c->env.mesh.ops->claim(c->env.mesh.arg, (unsigned)from_worker, from, from_len);
+    }
 }
 
-void rtc_core_receive(struct rtc_core *c, uint8_t *buf, size_t len,
-                      const struct sockaddr_storage *from, socklen_t from_len, uint64_t now_us)
+/* Hands a datagram to the worker whose transport it belongs to: false when
+ * that is this one (a stale route) or there is no mesh. */
+static bool forward(struct rtc_core *c, unsigned worker, const uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *from, socklen_t from_len)
+{
+    struct mesh *m = &c->env.mesh;
+    if (!m->ops || worker == m->self) {
+        m->drop_loop++;
+        return false;
+    }
+    m->forwarded++;
+    m->ops->forward(m->arg, worker, buf, len, from, from_len);
+    return true;
+}
+
+/* from_worker: -1 from this worker's socket, else the worker that received
+ * and forwarded it (which is never forwarded again). */
+static void receive(struct rtc_core *c, uint8_t *buf, size_t len,
+                    const struct sockaddr_storage *from, socklen_t from_len, int from_worker,
+                    uint64_t now_us)
 {
     c->env.now_us = now_us;
     c->env.stats.rx_packets++;
@@ -129,15 +180,33 @@ void rtc_core_receive(struct rtc_core *c, uint8_t *buf, size_t len,
         return;
     }
     if (kind == TRANSPORT_PKT_STUN) {
-        receive_stun(c, buf, len, from, from_len, now_us);
+        receive_stun(c, buf, len, from, from_len, from_worker, now_us);
         return;
     }
     struct transport *t = demux_find_addr(&c->env.demux, from, from_len);
     if (!t) {
+        int w = from_worker < 0 ? mesh_find_addr(&c->env.mesh, from, from_len) : -1;
+        if (w >= 0 && forward(c, (unsigned)w, buf, len, from, from_len))
+            return;
         c->env.stats.drop_unknown_source++;
         return;
     }
     transport_receive(t, buf, len, now_us);
+}
+
+void rtc_core_receive(struct rtc_core *c, uint8_t *buf, size_t len,
+                      const struct sockaddr_storage *from, socklen_t from_len, uint64_t now_us)
+{
+    receive(c, buf, len, from, from_len, -1, now_us);
+}
+
+void rtc_core_receive_forwarded(struct rtc_core *c, uint8_t *buf, size_t len,
+                                const struct sockaddr_storage *from, socklen_t from_len,
+                                unsigned from_worker, uint64_t now_us)
+{
+    if (!c->env.mesh.ops)
+        return;
+    receive(c, buf, len, from, from_len, (int)from_worker, now_us);
 }
 
 uint64_t rtc_core_next_deadline_us(const struct rtc_core *c)
@@ -164,6 +233,18 @@ static void layer_tick(struct rtc_core *c, uint64_t now_us)
         list_for_each_safe(ppos, ptmp, &t->producers)
             producer_tick_layers(list_entry(ppos, struct producer, transport_link), now_us);
     }
+    list_for_each_safe(ppos, ptmp, &c->mirror_host.producers)
+        producer_tick_layers(list_entry(ppos, struct producer, transport_link), now_us);
+}
+
+/* Mirrors are not on a transport that ticks: their keyframe requests (to
+ * the owner) wait for the rate limit here, and stale claims expire. */
+static void mesh_tick(struct rtc_core *c, uint64_t now_us)
+{
+    struct list *pos, *tmp;
+    list_for_each_safe(pos, tmp, &c->mirror_host.producers)
+        producer_flush_keyframe_requests(list_entry(pos, struct producer, transport_link), now_us);
+    mesh_expire(&c->env.mesh, now_us);
 }
 
 void rtc_core_handle_timeouts(struct rtc_core *c, uint64_t now_us)
@@ -179,6 +260,7 @@ void rtc_core_handle_timeouts(struct rtc_core *c, uint64_t now_us)
         return;
     list_for_each_safe(pos, tmp, &c->all)
         transport_tick(list_entry(pos, struct transport, core_link), now_us);
+    mesh_tick(c, now_us);
     if (now_us >= c->next_layer_tick_us) {
         c->next_layer_tick_us = now_us + RTC_CORE_LAYER_TICK_US;
         layer_tick(c, now_us);
@@ -269,6 +351,8 @@ int rtc_core_producer_close(struct rtc_core *c, uint32_t producer_id)
     struct producer *p = idmap_remove(&c->producers, producer_id);
     if (!p)
         return -SQ_ENOTFOUND;
+    if (p->is_mirror)
+        c->n_mirrors--;
     producer_free(p);
     return 0;
 }
@@ -366,6 +450,124 @@ void rtc_core_stats(const struct rtc_core *c, struct sfu_stats *out)
 {
     *out = c->env.stats;
     out->transports = c->transports.n;
-    out->producers = c->producers.n;
+    out->producers = c->producers.n - c->n_mirrors;
     out->consumers = c->consumers.n;
+}
+
+/* ---- Cross-worker parts (rtc/mesh.h) ----------------------------------- */
+
+int rtc_core_mirror_create(struct rtc_core *c, uint32_t producer_id, unsigned owner,
+                           const struct sdp_track *track, uint64_t now_us)
+{
+    struct producer *p;
+    if (owner >= MESH_MAX_WORKERS || owner == c->env.mesh.self)
+        return -SQ_EINVAL;
+    if (idmap_get(&c->producers, producer_id))
+        return -SQ_EEXIST;
+    /* Transport-wide CC is the publisher's transport's business, on the owner. */
+    struct sdp_track copy = *track;
+    copy.feedback &= ~SDP_FB_TRANSPORT_CC;
+    int rc = producer_create(&p, &c->mirror_host, producer_id, &copy, now_us);
+    if (rc < 0)
+        return rc;
+    p->is_mirror = true;
+    p->owner_worker = (uint8_t)owner;
+    rc = idmap_put(&c->producers, producer_id, p);
+    if (rc < 0) {
+        producer_free(p);
+        return rc;
+    }
+    c->n_mirrors++;
+    return 0;
+}
+
+int rtc_core_producer_share(struct rtc_core *c, uint32_t producer_id, unsigned worker, bool on)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    if (!p || p->is_mirror)
+        return -SQ_ENOTFOUND;
+    if (worker >= MESH_MAX_WORKERS || worker == c->env.mesh.self)
+        return -SQ_EINVAL;
+    if (on)
+        p->mesh_workers |= 1u << worker;
+    else
+        p->mesh_workers &= ~(1u << worker);
+    return 0;
+}
+
+int rtc_core_mirror_receive(struct rtc_core *c, uint32_t producer_id, const uint8_t *buf,
+                            size_t len, uint8_t layer, uint64_t now_us)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    struct rtp_packet rtp;
+    c->env.now_us = now_us;
+    if (!p || !p->is_mirror || layer >= p->n_layers)
+        return -SQ_ENOTFOUND;
+    if (rtp_packet_parse(&rtp, buf, len) < 0)
+        return -SQ_EMALFORMED;
+    /* The owner bound the SSRC to the layer; the mirror follows. */
+    p->layers[layer].ssrc = rtp.ssrc;
+    /* Not RTX, so the producer never writes into the buffer, which other
+     * workers may be reading at the same time. */
+    producer_receive_rtp(p, (uint8_t *)(uintptr_t)buf, len, &rtp, false, now_us);
+    return 0;
+}
+
+int rtc_core_mirror_sender_report(struct rtc_core *c, uint32_t producer_id,
+                                  const struct rtcp_sender_report *sr, uint64_t now_us)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    if (!p || !p->is_mirror)
+        return -SQ_ENOTFOUND;
+    producer_on_sender_report(p, sr, now_us);
+    return 0;
+}
+
+int rtc_core_remote_keyframe(struct rtc_core *c, uint32_t producer_id, uint8_t layer,
+                             uint64_t now_us)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    c->env.now_us = now_us;
+    if (!p || p->is_mirror || layer >= p->n_layers)
+        return -SQ_ENOTFOUND;
+    int rc = producer_request_layer_keyframe(p, layer, now_us);
+    /* Not sendable yet (SSRC still unknown): the tick sends it once it is. */
+    if (rc < 0)
+        p->layers[layer].wants_keyframe = true;
+    return rc < 0 ? rc : 0;
+}
+
+int rtc_core_remote_wanted(struct rtc_core *c, uint32_t producer_id, uint8_t layers,
+                           uint64_t now_us)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    if (!p || p->is_mirror)
+        return -SQ_ENOTFOUND;
+    for (uint8_t i = 0; i < p->n_layers; i++)
+        if (layers & (1u << i))
+            p->layers[i].wanted_us = now_us;
+    return 0;
+}
+
+int rtc_core_route_ufrag(struct rtc_core *c, const char *ufrag, unsigned worker)
+{
+    return mesh_route_ufrag(&c->env.mesh, ufrag, worker);
+}
+
+void rtc_core_unroute_ufrag(struct rtc_core *c, const char *ufrag)
+{
+    mesh_unroute_ufrag(&c->env.mesh, ufrag);
+}
+
+int rtc_core_route_addr(struct rtc_core *c, const struct sockaddr_storage *a, socklen_t len,
+                        unsigned worker, bool is_static, uint64_t now_us)
+{
+    if (worker == c->env.mesh.self)
+        return -SQ_EINVAL;
+    return mesh_route_addr(&c->env.mesh, a, len, worker, is_static, now_us);
+}
+
+const struct mesh *rtc_core_mesh(const struct rtc_core *c)
+{
+    return &c->env.mesh;
 }

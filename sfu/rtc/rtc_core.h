@@ -15,6 +15,7 @@
 #include "sabaq/sdp.h"
 #include "sabaq/sfu.h"
 #include "rtc/datagram.h"
+#include "rtc/mesh.h"
 
 struct rtc_core;
 
@@ -28,6 +29,10 @@ struct rtc_core_config {
      * reports (the core never reads a clock). The worker sets it to
      * sq_wallclock_us() - sq_now_us(); 0 in simulations. */
     int64_t wallclock_offset_us;
+    /* The other media workers (rtc/mesh.h); NULL for a lone core. */
+    const struct mesh_ops *mesh;
+    void *mesh_arg;
+    unsigned worker_index;           /* this core's worker, < MESH_MAX_WORKERS */
 };
 
 struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg);
@@ -84,5 +89,36 @@ int rtc_core_transport_create_connected(struct rtc_core *c, uint32_t transport_i
                                         const struct srtp_keys *keys,
                                         const struct sockaddr_storage *remote, socklen_t remote_len,
                                         uint64_t now_us);
+
+/* ---- Cross-worker parts (rtc/mesh.h); all run on this core's worker ---- */
+
+/* A datagram another worker received on its socket for a transport here. */
+void rtc_core_receive_forwarded(struct rtc_core *c, uint8_t *buf, size_t len,
+                                const struct sockaddr_storage *from, socklen_t from_len,
+                                unsigned from_worker, uint64_t now_us);
+/* A mirror of a producer owned by worker `owner`, for consumers here
+ * (rtc_core_consumer_create finds it by producer_id); rtc_core_producer_close
+ * closes it. 0, -SQ_EEXIST, -SQ_EINVAL, -SQ_ENOMEM. */
+int rtc_core_mirror_create(struct rtc_core *c, uint32_t producer_id, unsigned owner,
+                           const struct sdp_track *track, uint64_t now_us);
+/* Owner: share (or stop sharing) a producer's packets with `worker`. */
+int rtc_core_producer_share(struct rtc_core *c, uint32_t producer_id, unsigned worker, bool on);
+/* Mirror: one packet from the owner (read only: other workers read it too). */
+int rtc_core_mirror_receive(struct rtc_core *c, uint32_t producer_id, const uint8_t *buf,
+                            size_t len, uint8_t layer, uint64_t now_us);
+int rtc_core_mirror_sender_report(struct rtc_core *c, uint32_t producer_id,
+                                  const struct rtcp_sender_report *sr, uint64_t now_us);
+/* Owner: a mirror's consumers need a keyframe / want these layers. */
+int rtc_core_remote_keyframe(struct rtc_core *c, uint32_t producer_id, uint8_t layer,
+                             uint64_t now_us);
+int rtc_core_remote_wanted(struct rtc_core *c, uint32_t producer_id, uint8_t layers,
+                           uint64_t now_us);
+/* Routes toward other workers' transports (see mesh.h). */
+int rtc_core_route_ufrag(struct rtc_core *c, const char *ufrag, unsigned worker);
+void rtc_core_unroute_ufrag(struct rtc_core *c, const char *ufrag);
+/* is_static: set by the control plane, never expires (else a claim). */
+int rtc_core_route_addr(struct rtc_core *c, const struct sockaddr_storage *a, socklen_t len,
+                        unsigned worker, bool is_static, uint64_t now_us);
+const struct mesh *rtc_core_mesh(const struct rtc_core *c);
 
 #endif

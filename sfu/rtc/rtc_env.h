@@ -13,6 +13,7 @@
 #include "sabaq/sfu.h"
 #include "rtc/datagram.h"
 #include "rtc/demux.h"
+#include "rtc/mesh.h"
 
 /* Counters that sfu_stats has no field for (yet). */
 struct rtc_counters {
@@ -42,6 +43,7 @@ struct rtc_env {
     void (*emit)(void *arg, const struct sfu_event *ev);
     void *emit_arg;              /* borrowed */
     struct rtcp_twcc *twcc_scratch; /* owned by the core: too big for a stack frame */
+    struct mesh mesh;            /* the other workers (mesh.h); off for a lone core */
     uint64_t now_us;             /* the loop turn's time, set by each rtc_core entry point
                                   * (libuv's uv_now): the send time bwe.c records */
 };
