@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum key { K_PORT, K_BIND, K_MEDIA_PORT, K_PUBLIC_IP, K_DATA_DIR, K_WEB_ROOT, K_TLS_CERT,
-           K_TLS_KEY, K_CONFIG };
+           K_TLS_KEY, K_CONFIG, K_WORKERS };
 
 static const struct option_def {
     const char *name;
@@ -34,6 +34,8 @@ static const struct option_def {
      "serve HTTPS/WSS with this certificate (browsers on other machines need it:\n"
      "                        getUserMedia wants a secure context; localhost does not)"},
     {"tls-key", K_TLS_KEY, "FILE", "private key of --tls-cert"},
+    {"workers", K_WORKERS, "N",
+     "media worker threads sharing the media port, 1 to 32 (default: one per core)"},
     {"config", K_CONFIG, "FILE",
      "read `key = value` lines (keys: the options above without dashes; '#' comments);\n"
      "                        flags override the file"},
@@ -93,6 +95,19 @@ static bool parse_port(const char *v, uint16_t *out)
     return true;
 }
 
+static bool parse_workers(const char *v, unsigned *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)v[0]))
+        return false;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || *end || n < 1 || n > CONFIG_MAX_WORKERS)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
 static bool is_ip(const char *v)
 {
     unsigned char buf[sizeof(struct in6_addr)];
@@ -138,6 +153,11 @@ static int apply(struct config *c, const struct option_def *o, const char *v, ch
     case K_TLS_KEY: return copy_value(c->tls_key, sizeof(c->tls_key), o->name, v, err, cap);
     case K_CONFIG:
         return copy_value(c->config_file, sizeof(c->config_file), o->name, v, err, cap);
+    case K_WORKERS:
+        if (!parse_workers(v, &c->workers))
+            return fail(err, cap, "--workers must be a number from 1 to %d, not \"%s\"",
+                        CONFIG_MAX_WORKERS, v);
+        return 0;
     }
     return fail(err, cap, "unknown option");
 }

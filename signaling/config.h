@@ -13,6 +13,7 @@
 
 #define CONFIG_MAX_PUBLIC_IPS SDP_MAX_CANDIDATES
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_MAX_WORKERS 32                  /* MESH_MAX_WORKERS */
 
 struct config {
     uint16_t port;                         /* HTTP/WebSocket, 8080 */
@@ -25,6 +26,7 @@ struct config {
     char tls_cert[CONFIG_PATH_MAX];        /* "" = plain HTTP */
     char tls_key[CONFIG_PATH_MAX];
     char config_file[CONFIG_PATH_MAX];     /* "" = none */
+    unsigned workers;                      /* media workers; 0 = one per online core */
 };
 
 enum config_result { CONFIG_ERROR = -1, CONFIG_OK = 0, CONFIG_HELP = 1 };

@@ -90,6 +90,7 @@ static int serve(const struct config *c, struct store *store,
     memset(&sc, 0, sizeof(sc));
     sc.bind_address = c->bind;
     sc.port = c->media_port;
+    sc.workers = c->workers;
     for (size_t i = 0; i < n; i++)
         sc.announce[i] = announce[i];
     sc.consent_timeout_ms = 30000;
@@ -112,6 +113,8 @@ static int serve(const struct config *c, struct store *store,
     running = http;
     install_signals();
     print_banner(c, announce, n);
+    printf("Media: %u worker thread%s on UDP port %u\n", sfu_workers(sfu),
+           sfu_workers(sfu) == 1 ? "" : "s", (unsigned)sfu_port(sfu));
     if (cli_first_teacher(store, secret, c, (int64_t)(sq_wallclock_us() / 1000)) < 0) {
         running = NULL;
         http_server_free(http);

@@ -18,12 +18,7 @@ int pkt_pool_init(struct pkt_pool *p, size_t n)
     if (!p->bufs)
         return -SQ_ENOMEM;
     p->n = n;
-    for (size_t i = n; i-- > 0;) {
-        atomic_init(&p->bufs[i].refs, 0);
-        p->bufs[i].next = p->free;
-        p->free = &p->bufs[i];
-    }
-    p->n_free = n;
+    p->n_untouched = n;
     return 0;
 }
 
@@ -72,7 +67,7 @@ static size_t reclaim_all(struct pkt_pool *p)
 
 size_t pkt_pool_reclaim(struct pkt_pool *p)
 {
-    if (!p->free)
+    if (!p->free && !p->n_untouched)
         return reclaim_all(p);
     size_t n = 0;
     while (p->lent_head && is_returned(p->lent_head)) {
@@ -88,11 +83,16 @@ size_t pkt_pool_reclaim(struct pkt_pool *p)
 
 struct pkt_buf *pkt_pool_lend(struct pkt_pool *p, unsigned refs)
 {
-    if (!p->free && pkt_pool_reclaim(p) == 0)
-        return NULL;
-    struct pkt_buf *b = p->free;
-    p->free = b->next;
-    p->n_free--;
+    struct pkt_buf *b;
+    if (!p->free && p->n_untouched) {
+        b = &p->bufs[p->n - p->n_untouched--];
+    } else {
+        if (!p->free && pkt_pool_reclaim(p) == 0)
+            return NULL;
+        b = p->free;
+        p->free = b->next;
+        p->n_free--;
+    }
     b->next = NULL;
     atomic_store_explicit(&b->refs, refs, memory_order_relaxed);
     if (p->lent_tail)

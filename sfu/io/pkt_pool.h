@@ -32,7 +32,9 @@ struct pkt_buf {
 struct pkt_pool {
     struct pkt_buf *bufs;        /* owned: n of them */
     size_t n;
-    struct pkt_buf *free;        /* owner only */
+    size_t n_untouched;          /* bufs[n - n_untouched ..] never lent: their pages
+                                  * stay untouched until needed (RSS) */
+    struct pkt_buf *free;        /* owner only: lent before, back now */
     size_t n_free;
     struct pkt_buf *lent_head, *lent_tail; /* owner only: in the order lent */
     size_t n_lent;
@@ -50,6 +52,12 @@ struct pkt_buf *pkt_pool_lend(struct pkt_pool *p, unsigned refs);
  * readers keep up (it stops at the first buffer still held) unless the free
  * list is empty, when it looks at every lent buffer. Returns how many. */
 size_t pkt_pool_reclaim(struct pkt_pool *p);
+
+/* Owner only: how many could be lent now without a reclaim. */
+static inline size_t pkt_pool_available(const struct pkt_pool *p)
+{
+    return p->n_free + p->n_untouched;
+}
 
 /* Any reader thread, once per reference it was given. */
 static inline void pkt_buf_release(struct pkt_buf *b)

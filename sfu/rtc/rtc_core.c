@@ -121,7 +121,8 @@ static void receive_stun(struct rtc_core *c, const uint8_t *buf, size_t len,
     struct stun_message m;
     const uint8_t *local, *remote;
     size_t local_len, remote_len;
-    c->env.stats.rx_stun++;
+    if (from_worker < 0)
+        c->env.stats.rx_stun++;  /* a forwarded one was counted where it arrived */
     if (stun_message_parse(&m, buf, len) < 0) {
         c->env.stats.drop_malformed_stun++;
         return;
@@ -172,8 +173,10 @@ static void receive(struct rtc_core *c, uint8_t *buf, size_t len,
                     uint64_t now_us)
 {
     c->env.now_us = now_us;
-    c->env.stats.rx_packets++;
-    c->env.stats.rx_bytes += len;
+    if (from_worker < 0) {
+        c->env.stats.rx_packets++;
+        c->env.stats.rx_bytes += len;
+    }
     enum transport_kind kind = transport_classify(buf, len);
     if (kind == TRANSPORT_PKT_UNKNOWN) {
         c->env.stats.drop_not_demuxable++;

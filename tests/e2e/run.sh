@@ -59,8 +59,9 @@ ffmpeg -v error -f lavfi -i sine=frequency=440:sample_rate=48000 -t 10 -ac 1 -c:
     { echo "e2e: ffmpeg failed"; exit 1; }
 
 # Line-buffered, so a failing test's log tail is up to date.
+# SABAQ_WORKERS=N runs the server with N media workers (default: one per core).
 stdbuf -oL -eL "$BIN" --bind 127.0.0.1 --port "$PORT" --media-port "$MEDIA_PORT" --data-dir "$DATA" \
-    >"$LOG" 2>&1 &
+    ${SABAQ_WORKERS:+--workers "$SABAQ_WORKERS"} >"$LOG" 2>&1 &
 SERVER_PID=$!
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
