@@ -262,7 +262,11 @@ static void *run(void *arg)
                 break;
             cmds_ready = r > 0;
         }
-        if (mesh_ready)
+        /* Every turn, not only after a wake-up: an owner's address claim
+         * must be seen before the datagrams that follow the STUN answer it
+         * sent, which may wake this worker through its socket. Empty rings
+         * cost one load each. */
+        if (w->mesh)
             mesh_ready = worker_mesh_drain(w, now, MESH_MSGS_PER_TURN);
         if (sock_ready)
             sock_ready = drain_socket(w, now);
