@@ -39,6 +39,7 @@ struct options {
     char server_bin[256];
     char data_dir[256];          /* of a running server (--server-pid), for `staff add` */
     char scratch[200];           /* where a server started here keeps its data */
+    unsigned workers;            /* --workers of a server started here; 0 = its default */
 };
 
 static void usage(FILE *f)
@@ -64,6 +65,7 @@ static void usage(FILE *f)
         "  --twcc             receivers send transport-cc feedback every 100 ms, as browsers do\n"
         "                     (Sabaq then estimates from it and ignores their REMB)\n"
         "  --server BIN       the server to start (./build/sabaq)\n"
+        "  --workers N        its media worker threads (default: the server's, one per core)\n"
         "  --server-pid PID   measure a running server instead (run the bench in its network\n"
         "                     namespace; --host/--port say where it listens)\n"
         "  --host A --port P  (127.0.0.1, a random port when the bench starts the server)\n"
@@ -164,7 +166,7 @@ static void parse_options(struct options *o, int argc, char **argv)
         {"speak-turn-ms", 1, 0, 't'}, {"remb-kbps", 1, 0, 'R'},   {"server", 1, 0, 'b'},
         {"server-pid", 1, 0, 'p'},   {"host", 1, 0, 'H'},         {"port", 1, 0, 'o'},
         {"lesson", 1, 0, 'l'},       {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
-        {"twcc", 0, 0, 'W'},         {"scratch", 1, 0, 'X'},         {"data-dir", 1, 0, 'D'},     {"teacher-token", 1, 0, 'T'}, {"student-token", 1, 0, 'U'},
+        {"twcc", 0, 0, 'W'},         {"workers", 1, 0, 'w'},         {"scratch", 1, 0, 'X'},         {"data-dir", 1, 0, 'D'},     {"teacher-token", 1, 0, 'T'}, {"student-token", 1, 0, 'U'},
         {0, 0, 0, 0}};
     struct bot_config *c = &o->cfg;
     int ch;
@@ -186,6 +188,7 @@ static void parse_options(struct options *o, int argc, char **argv)
         case 'o': c->ws_port = (uint16_t)num(optarg, 1, 65535, "--port"); break;
         case 'q': c->quiet = true; break;
         case 'W': c->twcc = true; break;
+        case 'w': o->workers = num(optarg, 1, 32, "--workers"); break;
         case 'X': snprintf(o->scratch, sizeof(o->scratch), "%s", optarg); break;
         case 'b': snprintf(o->server_bin, sizeof(o->server_bin), "%s", optarg); break;
         case 'H': snprintf(c->host, sizeof(c->host), "%s", optarg); break;
@@ -311,6 +314,7 @@ static int start_server(const struct options *o, struct load_server *srv, unsign
     srv->port = o->cfg.ws_port ? o->cfg.ws_port : (uint16_t)(20000 + random() % 20000);
     srv->media_port = (uint16_t)(srv->port + 1);
     snprintf(srv->bin, sizeof(srv->bin), "%s", o->server_bin);
+    srv->workers = o->workers;
     snprintf(srv->data_dir, sizeof(srv->data_dir), "%s/sabaq-load-XXXXXX", o->scratch);
     if (!mkdtemp(srv->data_dir)) {
         fprintf(stderr, "load: mkdtemp: %s\n", strerror(errno));

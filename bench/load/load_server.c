@@ -88,8 +88,14 @@ int load_server_start(struct load_server *s, char *err, size_t cap)
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        execl(s->bin, s->bin, "--bind", s->host, "--port", port, "--media-port", media,
-              "--data-dir", s->data_dir, (char *)NULL);
+        char workers[12];
+        snprintf(workers, sizeof(workers), "%u", s->workers);
+        if (s->workers)
+            execl(s->bin, s->bin, "--bind", s->host, "--port", port, "--media-port", media,
+                  "--data-dir", s->data_dir, "--workers", workers, (char *)NULL);
+        else
+            execl(s->bin, s->bin, "--bind", s->host, "--port", port, "--media-port", media,
+                  "--data-dir", s->data_dir, (char *)NULL);
         _exit(127);
     }
     s->pid = pid;

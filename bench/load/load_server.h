@@ -22,6 +22,7 @@ struct load_server {
     char bin[256];
     char data_dir[256];
     char log_path[300];
+    unsigned workers;            /* --workers for the server, 0 = its default */
 };
 
 /* Moves this process into a new network namespace with only `lo`, up. */
