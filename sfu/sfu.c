@@ -268,6 +268,22 @@ static void submit_others(struct sfu *s, int except, const struct worker_cmd *c)
     }
 }
 
+/* From any thread (the worker list is fixed once started): a producer
+ * command for whichever worker owns the producer, for callers that cannot
+ * read sfu_place (the control thread's). Every worker gets it; only the
+ * owner runs it. 0, or the first worker's refusal. */
+static int __attribute__((unused)) submit_to_producer_owner(struct sfu *s, struct worker_cmd *c)
+{
+    int rc = 0;
+    c->is_for_owner = true;
+    for (unsigned w = 0; w < s->n_workers; w++) {
+        int r = submit(s, w, c);
+        if (r < 0 && rc == 0)
+            rc = r;
+    }
+    return rc;
+}
+
 /* ---- Mirrors: a producer's copy on a worker with consumers of it ------- */
 
 static void mirror_acquire(struct sfu *s, struct place_producer *pr, unsigned worker)

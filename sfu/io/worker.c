@@ -116,6 +116,8 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
     struct rtc_core *core = w->core;
     int rc = 0;
     bool is_close = false;
+    if (c->is_for_owner && !rtc_core_owns_producer(core, c->id))
+        return true;             /* another worker's (or a mirror here) */
     switch (c->type) {
     case WORKER_CMD_STOP:
         return false;

@@ -55,6 +55,9 @@ struct worker_cmd {
     uint32_t transport_id;       /* producer and consumer create */
     uint32_t producer_id;        /* consumer create, consumer set producer */
     unsigned worker;             /* cross-worker commands */
+    /* Sent to every worker by a thread that does not know where the
+     * producer `id` lives (the recorder): only its owner runs it. */
+    bool is_for_owner;
     bool paused;
     union {
         struct {

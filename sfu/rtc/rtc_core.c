@@ -552,6 +552,12 @@ int rtc_core_remote_wanted(struct rtc_core *c, uint32_t producer_id, uint8_t lay
     return 0;
 }
 
+bool rtc_core_owns_producer(const struct rtc_core *c, uint32_t producer_id)
+{
+    const struct producer *p = idmap_get(&c->producers, producer_id);
+    return p && !p->is_mirror;
+}
+
 int rtc_core_route_ufrag(struct rtc_core *c, const char *ufrag, unsigned worker)
 {
     return mesh_route_ufrag(&c->env.mesh, ufrag, worker);

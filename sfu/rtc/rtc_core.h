@@ -113,6 +113,9 @@ int rtc_core_remote_keyframe(struct rtc_core *c, uint32_t producer_id, uint8_t l
                              uint64_t now_us);
 int rtc_core_remote_wanted(struct rtc_core *c, uint32_t producer_id, uint8_t layers,
                            uint64_t now_us);
+/* True when producer_id is a producer of this core's own transports (not
+ * a mirror, not unknown). */
+bool rtc_core_owns_producer(const struct rtc_core *c, uint32_t producer_id);
 /* Routes toward other workers' transports (see mesh.h). */
 int rtc_core_route_ufrag(struct rtc_core *c, const char *ufrag, unsigned worker);
 void rtc_core_unroute_ufrag(struct rtc_core *c, const char *ufrag);
