@@ -70,9 +70,9 @@ static void share_rtp(void *arg, uint32_t producer_id, uint32_t workers, const u
 {
     struct worker *w = arg;
     workers &= ~(1u << w->index);
-    if (!workers || len > PKT_BUF_DATA)
+    if (!workers)
         return;
-    struct pkt_buf *b = pkt_pool_lend(&w->pool, popcount32(workers));
+    struct pkt_buf *b = len <= PKT_BUF_DATA ? pkt_pool_lend(&w->pool, popcount32(workers)) : NULL;
     if (!b) {
         w->drop_mesh += popcount32(workers);
         return;
@@ -130,8 +130,10 @@ static void forward(void *arg, unsigned worker, const uint8_t *buf, size_t len,
                     const struct sockaddr_storage *from, socklen_t from_len)
 {
     struct worker *w = arg;
-    if (len > PKT_BUF_DATA)
+    if (len > PKT_BUF_DATA) {
+        w->drop_mesh++;          /* never: a datagram is at most UDP_RX_BUF */
         return;
+    }
     struct pkt_buf *b = lend_with_addr(w, from, from_len);
     if (!b)
         return;
