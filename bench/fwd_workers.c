@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fwd_alloc.h"
 #include "fwd_stream.h"
 #include "fwd_sys.h"
 #include "sabaq/clock.h"
@@ -170,11 +171,31 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The stats once every worker has published a snapshot in which `ok` holds
+ * (snapshots are up to 200 ms old, and a worker busy with set-up commands
+ * on a loaded machine publishes later); gives up after 3 s. */
+static void settled_stats(struct sfu *sfu, struct sfu_stats *st, bool (*ok)(const struct sfu_stats *,
+                                                                           uint64_t), uint64_t want)
+{
+    for (int i = 0; i < 150; i++) {
+        sfu_stats_get(sfu, st);
+        if (ok(st, want))
+            return;
+        struct timespec t = {.tv_nsec = 20000000};
+        nanosleep(&t, NULL);
+    }
+}
+
+static bool has_consumers(const struct sfu_stats *st, uint64_t n) { return st->consumers >= n; }
+static bool has_received(const struct sfu_stats *st, uint64_t n) { return st->rx_rtp >= n; }
+static bool has_sent(const struct sfu_stats *st, uint64_t n) { return st->tx_packets >= n; }
+
 struct row_result {
     double out_pps, expected_pps, cpu_us_per_copy;
     double cpu_share[32];
     struct sfu_stats st;
     unsigned on_worker[32];
+    uint64_t allocs;             /* heap calls in the whole process during the timed part */
 };
 
 /* Sends packets [from, to) of the sealed stream at `rate`, from t0. */
@@ -234,18 +255,21 @@ static int run_row(const struct options *o, unsigned workers, const struct fwd_s
     }
     if (!err) {
         size_t warm = o->rate, timed = (size_t)(o->rate * o->seconds);
-        send_paced(pub, &server, server_len, s, sealed, tag, 0, warm, o->rate);
-        struct timespec pause = {.tv_nsec = 300000000};
-        nanosleep(&pause, NULL); /* the stats snapshot is at most 200 ms old */
         struct sfu_stats a, b;
         unsigned long long t0[32], t1[32];
-        sfu_stats_get(sfu, &a);
+        settled_stats(sfu, &a, has_consumers, o->subs); /* set-up done */
+        send_paced(pub, &server, server_len, s, sealed, tag, 0, warm, o->rate);
+        settled_stats(sfu, &a, has_received, warm);
         worker_ticks(t0, workers);
+        struct fwd_alloc_counts h0, h1, hd;
+        fwd_alloc_snapshot(&h0);
         uint64_t w0 = now_ns();
         send_paced(pub, &server, server_len, s, sealed, tag, warm, timed, o->rate);
-        nanosleep(&pause, NULL);
+        settled_stats(sfu, &b, has_received, warm + timed);
+        settled_stats(sfu, &b, has_sent, a.tx_packets + (uint64_t)timed * o->subs);
         uint64_t w1 = now_ns();
-        sfu_stats_get(sfu, &b);
+        fwd_alloc_snapshot(&h1);
+        r->allocs = fwd_alloc_delta(&h0, &h1, &hd);
         worker_ticks(t1, workers);
         double secs = (double)(w1 - w0) / 1e9, tick = (double)sysconf(_SC_CLK_TCK);
         uint64_t copies = b.tx_packets - a.tx_packets;
@@ -301,8 +325,8 @@ int main(int argc, char **argv)
            "%ld online CPUs (%s)\n",
            o.rate, o.subs, o.cm ? "AES_CM_128_HMAC_SHA1_80" : "AEAD_AES_128_GCM", o.seconds,
            sysconf(_SC_NPROCESSORS_ONLN), model);
-    printf("%8s %10s %10s %10s %9s %9s %9s  %s\n", "workers", "copies/s", "expected", "us/copy",
-           "shared", "fwd'd", "drops", "CPU per worker (subscribers on it)");
+    printf("%8s %10s %10s %10s %9s %9s %9s %7s  %s\n", "workers", "copies/s", "expected",
+           "us/copy", "shared", "fwd'd", "drops", "mallocs", "CPU per worker (subscribers on it)");
     for (size_t i = 0; i < o.n_rows; i++) {
         struct row_result r;
         unsigned w = o.workers[i];
@@ -310,10 +334,10 @@ int main(int argc, char **argv)
             printf("%8u  (set-up failed)\n", w);
             continue;
         }
-        printf("%8u %10.0f %10.0f %10.2f %9llu %9llu %9llu ", w, r.out_pps, r.expected_pps,
+        printf("%8u %10.0f %10.0f %10.2f %9llu %9llu %9llu %7llu ", w, r.out_pps, r.expected_pps,
                r.cpu_us_per_copy, (unsigned long long)r.st.mesh_shared,
                (unsigned long long)r.st.mesh_forwarded,
-               (unsigned long long)(r.st.drop_mesh + r.st.drop_tx));
+               (unsigned long long)(r.st.drop_mesh + r.st.drop_tx), (unsigned long long)r.allocs);
         for (unsigned k = 0; k < w; k++)
             printf(" %.0f%% (%u)", 100 * r.cpu_share[k], r.on_worker[k]);
         printf("\n");
@@ -323,7 +347,8 @@ int main(int argc, char **argv)
            "  us/copy: worker threads' CPU time (/proc, 10 ms ticks) per copy sent. In the timed "
            "part: shared: packets handed to another\n  worker by reference;"
            " fwd'd: datagrams that reached the wrong worker's socket; drops: rings/pools full, "
-           "sendmmsg refusals.\n");
+           "sendmmsg refusals.\n  mallocs: heap calls of the whole process (workers included) "
+           "in the timed part: 0 = no malloc per packet.\n");
     fwd_stream_free(&s);
     return 0;
 }
