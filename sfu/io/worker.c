@@ -41,6 +41,7 @@
 /* Messages from the other workers per turn (a turn's worth of their
  * packets), and the buffers each worker can have lent out at once. */
 #define MESH_MSGS_PER_TURN 4096
+#define MESH_MSGS_PER_BATCH 256
 #define POOL_BUFS 4096
 
 
@@ -204,8 +205,9 @@ static int drain_commands(struct worker *w, uint64_t now)
     return 1;
 }
 
-/* True when the bound was hit and datagrams may still wait. */
-static bool drain_socket(struct worker *w, uint64_t now)
+/* True when the bound was hit and datagrams may still wait; *mesh_left
+ * when messages from other workers were left for later. */
+static bool drain_socket(struct worker *w, uint64_t now, bool *mesh_left)
 {
     struct udp_rx *rx = &w->rx;
     for (int b = 0; b < RX_BATCHES_PER_TURN; b++) {
@@ -226,7 +228,14 @@ static bool drain_socket(struct worker *w, uint64_t now)
          * forwarded media should not wait behind 2000 more datagrams, nor
          * the other workers for the packets shared with them. */
         tx_batch_flush(&w->tx);
-        worker_mesh_wake(w);
+        if (w->mesh) {
+            worker_mesh_wake(w);
+            /* The other workers' messages between batches too: packets
+             * shared with us should not wait behind 2000 datagrams, and an
+             * address claim must be seen before the datagrams it covers. */
+            if (worker_mesh_drain(w, now, MESH_MSGS_PER_BATCH))
+                *mesh_left = true;
+        }
         /* A short batch means the queue was empty a moment ago: skip the
          * EAGAIN call, epoll is level-triggered and reports anything newer. */
         if (n < UDP_RX_BATCH)
@@ -271,7 +280,7 @@ static void *run(void *arg)
         if (w->mesh)
             mesh_ready = worker_mesh_drain(w, now, MESH_MSGS_PER_TURN);
         if (sock_ready)
-            sock_ready = drain_socket(w, now);
+            sock_ready = drain_socket(w, now, &mesh_ready);
         tx_batch_flush(&w->tx);
         if (rtc_core_next_deadline_us(w->core) <= now) {
             rtc_core_handle_timeouts(w->core, now);
