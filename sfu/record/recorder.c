@@ -40,6 +40,7 @@ struct recorder {
     bool is_started;
     atomic_bool is_quiet;        /* shutting down: no more events, no more taps */
     atomic_uint_fast64_t packets, recordings_started, recordings_failed;
+    uint64_t drops_reported;     /* recorder thread only */
 };
 
 static void wake(void *arg)
@@ -270,6 +271,20 @@ static uint64_t poll_recordings(struct recorder *r, uint64_t now_us)
     return next;
 }
 
+/* Packets lost to full rings, logged at 1, 2, 4, 8 ... so a stalled disk
+ * is visible without flooding the log. */
+static void report_drops(struct recorder *r)
+{
+    uint64_t n = 0;
+    for (size_t t = 0; t < r->cfg.n_taps; t++)
+        n += atomic_load_explicit(&r->taps[t]->ring.dropped_full, memory_order_relaxed);
+    if (n > r->drops_reported && (n & (n - 1)) == 0) {
+        fprintf(stderr, "sabaq: recorder: fell behind, %llu packets not recorded\n",
+                (unsigned long long)n);
+        r->drops_reported = n;
+    }
+}
+
 static bool taps_empty(struct recorder *r)
 {
     for (size_t t = 0; t < r->cfg.n_taps; t++)
@@ -298,10 +313,12 @@ static void *run(void *arg)
     struct recorder *r = arg;
     for (;;) {
         uint64_t now = sq_now_us();
+        /* Packets first: those that came before a stop belong in the file. */
+        drain_taps(r, now);
         if (!drain_cmds(r, now))
             break;
-        drain_taps(r, now);
         uint64_t next = poll_recordings(r, now);
+        report_drops(r);
         sleep_until(r, next, sq_now_us());
     }
     /* Shutdown: close every file properly; nobody listens for events now. */
