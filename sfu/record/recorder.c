@@ -271,14 +271,14 @@ static uint64_t poll_recordings(struct recorder *r, uint64_t now_us)
     return next;
 }
 
-/* Packets lost to full rings, logged at 1, 2, 4, 8 ... so a stalled disk
+/* Packets lost to full rings, logged each time the total doubles, so a stalled disk
  * is visible without flooding the log. */
 static void report_drops(struct recorder *r)
 {
     uint64_t n = 0;
     for (size_t t = 0; t < r->cfg.n_taps; t++)
         n += atomic_load_explicit(&r->taps[t]->ring.dropped_full, memory_order_relaxed);
-    if (n > r->drops_reported && (n & (n - 1)) == 0) {
+    if (n > 0 && n >= r->drops_reported * 2) {
         fprintf(stderr, "sabaq: recorder: fell behind, %llu packets not recorded\n",
                 (unsigned long long)n);
         r->drops_reported = n;

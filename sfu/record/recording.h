@@ -14,7 +14,11 @@
  *
  * The header (and so the video track's size) waits for the first keyframe,
  * at most RECORDING_HEADER_WAIT_US; a recording without any video gets a
- * video track of the default size with no frames. */
+ * video track of the default size with no frames.
+ *
+ * Memory: ~3.5 MB per recording (the video jitter buffer 1.5 MB, two VP8
+ * frame buffers 2 MB) plus ~170 KB per speaker; queued video frames are
+ * allocated one by one on the recorder thread (never on a worker). */
 #ifndef SABAQ_RECORD_RECORDING_H
 #define SABAQ_RECORD_RECORDING_H
 

@@ -134,3 +134,113 @@ TEST(record_tap_drops_and_counts_when_the_recorder_falls_behind)
     producer_free(p);
     fixture_free(&f);
 }
+
+/* A VP8 packet of simulcast layer `ssrc`: keyframes carry their size. */
+static void receive_vp8(struct producer *p, uint32_t ssrc, uint16_t seq, bool key, uint16_t w,
+                        uint16_t h, uint64_t now)
+{
+    uint8_t buf[256];
+    struct rtp_packet rtp;
+    struct rtp_header hd = {.payload_type = 96, .seq = seq, .timestamp = seq * 3000u,
+                            .ssrc = ssrc, .marker = true};
+    int hl = rtp_header_write(buf, sizeof(buf), &hd, NULL, 0);
+    uint8_t *v = buf + hl;
+    v[0] = 0x10;                 /* S, partition 0, no extensions */
+    v[1] = key ? 0x00 : 0x01;    /* frame tag: P bit */
+    v[2] = v[3] = 0;
+    v[4] = 0x9d, v[5] = 0x01, v[6] = 0x2a;
+    v[7] = (uint8_t)w, v[8] = (uint8_t)(w >> 8), v[9] = (uint8_t)h, v[10] = (uint8_t)(h >> 8);
+    memset(v + 11, 0x33, 20);
+    rtp_packet_parse(&rtp, buf, (size_t)hl + 31);
+    producer_receive_rtp(p, buf, (size_t)hl + 31, &rtp, false, now);
+}
+
+/* The layers of the packets in the ring, oldest first, emptied. */
+static int drain_layers(struct record_ring *r, uint8_t *layers, bool *keys, int cap)
+{
+    int n = 0;
+    const struct record_packet *pkt;
+    while ((pkt = record_ring_peek(r)) && n < cap) {
+        layers[n] = pkt->layer;
+        keys[n] = pkt->is_keyframe;
+        n++;
+        record_ring_release(r);
+    }
+    return n;
+}
+
+TEST(record_tap_follows_the_best_simulcast_layer_switching_at_keyframes)
+{
+    struct fixture f;
+    struct producer *p;
+    uint8_t layers[64];
+    bool keys[64];
+    ASSERT_EQ(0, fixture_init(&f));
+    struct sdp_track t = {0};
+    strcpy(t.mid, "v");
+    t.kind = SDP_KIND_VIDEO;
+    t.payload_type = 96;
+    t.clock_rate = 90000;
+    t.n_rids = 2;
+    strcpy(t.rids[0].id, "q");
+    strcpy(t.rids[1].id, "h");
+    ASSERT_EQ(0, producer_create(&p, &f.t, 41, &t, 0));
+    p->layers[0].ssrc = 0x100;
+    p->layers[1].ssrc = 0x200;
+    record_tap_producer(p, true, 0);        /* nothing arrives yet: the top of the offer */
+    ASSERT_EQ(1, p->record_layer);
+    uint64_t now = 1000;
+    receive_vp8(p, 0x100, 1, true, 320, 180, now);
+    receive_vp8(p, 0x200, 1, true, 640, 360, now);
+    for (uint16_t s = 2; s < 6; s++) {
+        now += 33000;
+        receive_vp8(p, 0x100, s, false, 0, 0, now);
+        receive_vp8(p, 0x200, s, false, 0, 0, now);
+    }
+    /* "q"'s keyframe came first and was all there was; from "h"'s keyframe
+     * on, only "h", the larger one. */
+    int n = drain_layers(&f.tap->ring, layers, keys, 64);
+    ASSERT_EQ(6, n);
+    ASSERT_EQ(0, layers[0]);
+    ASSERT(keys[0]);
+    ASSERT(keys[1]);
+    for (int i = 1; i < n; i++)
+        ASSERT_EQ(1, layers[i]);
+    ASSERT_EQ(now, (long long)p->layers[1].wanted_us); /* kept wanted for the publisher */
+
+    /* "h" stops arriving (the publisher's uplink): after a second without it
+     * the recording moves to "q" at its next keyframe, asked for. */
+    for (uint16_t s = 6; s < 40; s++) {
+        now += 33000;
+        receive_vp8(p, 0x100, s, false, 0, 0, now);
+    }
+    ASSERT_EQ(1, p->record_layer);
+    ASSERT_EQ(0, p->record_next_layer);
+    ASSERT(p->layers[0].wants_keyframe);
+    ASSERT_EQ(0, drain_layers(&f.tap->ring, layers, keys, 64));
+    now += 33000;
+    receive_vp8(p, 0x100, 40, true, 320, 180, now);
+    now += 33000;
+    receive_vp8(p, 0x100, 41, false, 0, 0, now);
+    n = drain_layers(&f.tap->ring, layers, keys, 64);
+    ASSERT_EQ(2, n);
+    ASSERT_EQ(0, layers[0]);
+    ASSERT(keys[0]);
+    ASSERT_EQ(0, p->record_layer);
+
+    /* "h" comes back: the recording returns to it at its keyframe. */
+    now += 33000;
+    receive_vp8(p, 0x200, 50, false, 0, 0, now);
+    receive_vp8(p, 0x100, 42, false, 0, 0, now);
+    ASSERT_EQ(1, p->record_next_layer);
+    now += 33000;
+    receive_vp8(p, 0x200, 51, true, 640, 360, now);
+    receive_vp8(p, 0x100, 43, false, 0, 0, now);
+    n = drain_layers(&f.tap->ring, layers, keys, 64);
+    ASSERT_EQ(2, n);                        /* q's delta before the switch, then h's key */
+    ASSERT_EQ(0, layers[0]);
+    ASSERT_EQ(1, layers[1]);
+    ASSERT(keys[1]);
+    producer_free(p);
+    fixture_free(&f);
+}
