@@ -325,6 +325,11 @@ int rtc_core_producer_set_recorded(struct rtc_core *c, uint32_t producer_id, boo
     return 0;
 }
 
+void rtc_core_set_record_tap(struct rtc_core *c, struct record_tap *tap)
+{
+    c->env.record_tap = tap;
+}
+
 int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id)
 {
     struct consumer *k = idmap_remove(&c->consumers, consumer_id);

@@ -17,6 +17,7 @@
 #include "rtc/datagram.h"
 
 struct rtc_core;
+struct record_tap;
 
 struct rtc_core_config {
     struct dtls_cert *cert;          /* borrowed: outlives the core */
@@ -62,6 +63,8 @@ int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id);
  * (sfu/record/record_tap.h). 0 or -SQ_ENOTFOUND. */
 int rtc_core_producer_set_recorded(struct rtc_core *c, uint32_t producer_id, bool on,
                                    uint64_t now_us);
+/* Replaces the config's record_tap (tests, and a worker attached later). */
+void rtc_core_set_record_tap(struct rtc_core *c, struct record_tap *tap);
 /* sfu_consumer_set_producer's twin (producer 0 = idle): 0, -SQ_ENOTFOUND,
  * -SQ_EINVAL (another kind). */
 int rtc_core_consumer_set_producer(struct rtc_core *c, uint32_t consumer_id, uint32_t producer_id,
