@@ -254,9 +254,10 @@ static void drain_taps(struct recorder *r, uint64_t now_us)
     }
 }
 
+/* The earliest deadline; SQ_NEVER with no recording (sleep until woken). */
 static uint64_t poll_recordings(struct recorder *r, uint64_t now_us)
 {
-    uint64_t next = now_us + MAX_SLEEP_US;
+    uint64_t next = SQ_NEVER;
     for (size_t i = 0; i < MAX_RECORDINGS; i++) {
         if (!r->recs[i])
             continue;
@@ -265,6 +266,8 @@ static uint64_t poll_recordings(struct recorder *r, uint64_t now_us)
             continue;
         }
         uint64_t d = recording_next_deadline_us(r->recs[i]);
+        if (d > now_us + MAX_SLEEP_US)
+            d = now_us + MAX_SLEEP_US;
         if (d < next)
             next = d;
     }
@@ -298,9 +301,8 @@ static void sleep_until(struct recorder *r, uint64_t next_us, uint64_t now_us)
     atomic_store(&r->is_idle, true);
     atomic_thread_fence(memory_order_seq_cst);
     if (taps_empty(r) && cmd_queue_len(&r->cmds) == 0 && next_us > now_us) {
-        uint64_t us = next_us - now_us;
         struct pollfd pfd = {.fd = r->evfd, .events = POLLIN};
-        poll(&pfd, 1, (int)((us + 999) / 1000));
+        poll(&pfd, 1, next_us == SQ_NEVER ? -1 : (int)((next_us - now_us + 999) / 1000));
     }
     atomic_store(&r->is_idle, false);
     uint64_t v;
