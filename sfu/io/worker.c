@@ -164,6 +164,7 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
         break;
     case WORKER_CMD_PRODUCER_RECORD:
         rc = rtc_core_producer_set_recorded(core, c->id, c->is_recorded, now);
+        is_close = !c->is_recorded; /* letting go of a producer closed since is normal */
         break;
     case WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE:
         rc = rtc_core_consumer_set_preferred_size(core, c->id, c->u.size.width, c->u.size.height,
