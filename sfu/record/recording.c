@@ -260,12 +260,13 @@ static int64_t video_pts(struct recording *r, const struct vp8_frame *f)
     }
     if (!r->is_video_anchored) {
         r->is_video_anchored = true;
-        r->video_anchor_ms = arrival_ms > r->last_video_ms ? arrival_ms : r->last_video_ms + 1;
+        int64_t earliest = r->last_video_ms < 0 ? 0 : r->last_video_ms + WEBM_VIDEO_MIN_GAP_MS;
+        r->video_anchor_ms = arrival_ms > earliest ? arrival_ms : earliest;
         r->video_anchor_ts = f->rtp_timestamp;
         pts = r->video_anchor_ms;
     }
-    if (pts <= r->last_video_ms)
-        pts = r->last_video_ms + 1;
+    if (r->last_video_ms >= 0 && pts < r->last_video_ms + WEBM_VIDEO_MIN_GAP_MS)
+        pts = r->last_video_ms + WEBM_VIDEO_MIN_GAP_MS;
     r->last_video_ms = pts;
     return pts;
 }

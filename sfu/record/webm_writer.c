@@ -103,6 +103,12 @@ static int add_streams(struct webm_writer *w, uint16_t width, uint16_t height, i
     v->width = width;
     v->height = height;
     w->video->time_base = (AVRational){1, 1000};
+    /* WebRTC video has a variable frame rate (capture jitter, encoder
+     * drops). Declared here as the finest timing it may have: the muxer
+     * writes it as DefaultDuration, and a reader that puts the frames on a
+     * fixed grid (ffmpeg's r_frame_rate) gets one fine enough that two real
+     * frames never share a slot. The frames' own timestamps stay exact. */
+    w->video->avg_frame_rate = (AVRational){WEBM_VIDEO_GRID_FPS, 1};
 
     AVCodecParameters *a = w->audio->codecpar;
     a->codec_type = AVMEDIA_TYPE_AUDIO;
@@ -178,9 +184,10 @@ static int write_packet(struct webm_writer *w, AVStream *st, const uint8_t *data
 int webm_writer_video(struct webm_writer *w, const uint8_t *data, size_t len, int64_t pts_ms,
                       bool is_keyframe)
 {
-    /* The muxer refuses a timestamp going backwards within a track. */
-    if (pts_ms <= w->last_video_ms)
-        pts_ms = w->last_video_ms + 1;
+    /* The muxer refuses a timestamp going backwards within a track, and
+     * frames closer than the declared grid would share a slot. */
+    if (w->last_video_ms >= 0 && pts_ms < w->last_video_ms + WEBM_VIDEO_MIN_GAP_MS)
+        pts_ms = w->last_video_ms + WEBM_VIDEO_MIN_GAP_MS;
     w->last_video_ms = pts_ms;
     return write_packet(w, w->video, data, len, pts_ms, is_keyframe, 0);
 }

@@ -19,6 +19,10 @@
 
 /* At most this much of the file is lost when the process is killed. */
 #define WEBM_CLUSTER_MS 1000
+/* The video track's declared frame-rate grid (webm_writer.c says why);
+ * frames must be at least 1000 / WEBM_VIDEO_GRID_FPS ms apart. */
+#define WEBM_VIDEO_GRID_FPS 120
+#define WEBM_VIDEO_MIN_GAP_MS 9
 
 struct webm_writer;
 
