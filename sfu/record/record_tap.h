@@ -1,7 +1,8 @@
 /* The media worker's side of recording: where a recorded producer's
  * decrypted packet is copied into the recorder's ring (record_ring.h). Runs
  * on the worker thread, once per packet of a recorded producer: no lock, no
- * malloc, no syscall except an eventfd write when the recorder sleeps.
+ * malloc, no syscall except an eventfd write when the recorder sleeps with
+ * nothing to do (never while it records: then it looks every 20 ms).
  *
  * Of a simulcast producer the recording takes one layer: the best one that
  * is arriving. It keeps that layer wanted (so the publisher does not pause

@@ -23,7 +23,7 @@
 #include "record/record_tap.h"
 #include "record/recording.h"
 
-#define CMD_QUEUE_CAP 256
+#define CMD_QUEUE_CAP 1024          /* ~1 KB each: a school's worth of auto-records at once */
 #define MAX_RECORDINGS 64
 #define MAX_SLEEP_US 20000
 /* Per turn and ring, so commands and mixing are never starved. */
@@ -296,15 +296,22 @@ static bool taps_empty(struct recorder *r)
     return true;
 }
 
+/* While a recording runs the thread ticks at least every 20 ms and takes
+ * the packets then (the mix runs 200 ms behind anyway), so the workers need
+ * not wake it: no syscall per packet on their side. Only a sleep with
+ * nothing due (no recording) asks them to, in case packets come. */
 static void sleep_until(struct recorder *r, uint64_t next_us, uint64_t now_us)
 {
-    atomic_store(&r->is_idle, true);
-    atomic_thread_fence(memory_order_seq_cst);
+    if (next_us == SQ_NEVER) {
+        atomic_store(&r->is_idle, true);
+        atomic_thread_fence(memory_order_seq_cst);
+    }
     if (taps_empty(r) && cmd_queue_len(&r->cmds) == 0 && next_us > now_us) {
         struct pollfd pfd = {.fd = r->evfd, .events = POLLIN};
         poll(&pfd, 1, next_us == SQ_NEVER ? -1 : (int)((next_us - now_us + 999) / 1000));
     }
-    atomic_store(&r->is_idle, false);
+    if (next_us == SQ_NEVER)
+        atomic_store(&r->is_idle, false);
     uint64_t v;
     ssize_t n = read(r->evfd, &v, sizeof(v));
     (void)n;
