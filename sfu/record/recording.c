@@ -27,8 +27,10 @@ int recording_new(struct recording **out, uint32_t id, const char *dir_path, uin
     char path[4096];
     int sys_errno = 0;
     *reason = "write_error";
-    if (!dir_path || !*dir_path ||
-        (size_t)snprintf(path, sizeof(path), "%s/%s", dir_path, RECORDING_FILE_NAME) >= sizeof(path))
+    if (!dir_path || !*dir_path)
+        return -SQ_EIO;
+    int n = snprintf(path, sizeof(path), "%s/%s", dir_path, RECORDING_FILE_NAME);
+    if (n < 0 || (size_t)n >= sizeof(path))
         return -SQ_EIO;
     if (mkdir(dir_path, 0755) != 0 && errno != EEXIST) {
         *reason = reason_of_errno(errno);

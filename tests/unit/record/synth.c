@@ -213,8 +213,9 @@ struct decode_state {
     long energy_samples;
 };
 
-static void decode(AVCodecContext *c, const AVPacket *pkt, AVFrame *frame, struct webm_readback *out,
-                   struct decode_state *ds, bool is_video, int64_t pts_ms)
+static void decode(AVCodecContext *c, const AVPacket *pkt, AVFrame *frame,
+                   struct webm_readback *out, struct decode_state *ds, bool is_video,
+                   int64_t pts_ms)
 {
     if (avcodec_send_packet(c, pkt) < 0) {
         out->decode_errors++;
