@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sabaq/error.h"
 
@@ -25,6 +26,8 @@ struct webm_writer {
     bool has_begun;
     int error;                   /* the first AVERROR, 0 while none */
     int64_t last_video_ms, last_audio_ms;
+    int64_t good_bytes;          /* the file's length after the last write that worked */
+    char *path;                  /* owned */
 };
 
 static int fail(struct webm_writer *w, int averr)
@@ -42,7 +45,25 @@ static void free_writer(struct webm_writer *w)
         avformat_free_context(w->fmt);
     }
     av_packet_free(&w->pkt);
+    free(w->path);
     free(w);
+}
+
+/* After a failed write the file may end in part of a cluster: cut it back
+ * to the last one written whole, so it still plays to its end cleanly (and
+ * a full disk gets those bytes back). Best effort. */
+static void cut_back(struct webm_writer *w)
+{
+    if (w->good_bytes > 0 && truncate(w->path, w->good_bytes) != 0)
+        fprintf(stderr, "sabaq: recorder: cannot cut %s back to its last whole cluster\n",
+                w->path);
+}
+
+/* Every packet is flushed and the muxer hands over only whole clusters, so
+ * after a write that worked the file ends at a cluster's end. */
+static void mark_good(struct webm_writer *w)
+{
+    w->good_bytes = avio_tell(w->fmt->pb);
 }
 
 int webm_writer_open(struct webm_writer **out, const char *path, int *errno_out)
@@ -71,6 +92,11 @@ int webm_writer_open(struct webm_writer **out, const char *path, int *errno_out)
         *errno_out = AVUNERROR(rc) > 0 && AVUNERROR(rc) < 4096 ? AVUNERROR(rc) : 0;
         free_writer(w);
         return -SQ_EIO;
+    }
+    w->path = strdup(path);
+    if (!w->path) {
+        free_writer(w);
+        return -SQ_ENOMEM;
     }
     *out = w;
     return 0;
@@ -147,6 +173,7 @@ int webm_writer_begin(struct webm_writer *w, uint16_t width, uint16_t height, in
     avio_flush(w->fmt->pb);
     if (w->fmt->pb->error < 0)
         return fail(w, w->fmt->pb->error);
+    mark_good(w);
     w->has_begun = true;
     return 0;
 }
@@ -178,6 +205,7 @@ static int write_packet(struct webm_writer *w, AVStream *st, const uint8_t *data
         return fail(w, rc);
     if (w->fmt->pb->error < 0)
         return fail(w, w->fmt->pb->error);
+    mark_good(w);
     return 0;
 }
 
@@ -218,6 +246,8 @@ int webm_writer_close(struct webm_writer *w, const char **reason)
     rc = w->error ? -SQ_EIO : 0;
     if (rc < 0 && reason)
         *reason = webm_writer_error_reason(w);
+    if (rc < 0)
+        cut_back(w);
     free_writer(w);
     return rc;
 }

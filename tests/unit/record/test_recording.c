@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -301,6 +303,41 @@ TEST(recording_stops_with_disk_full_when_writes_fail)
     ASSERT_STR_EQ("disk_full", rec->fail_reason);
     ASSERT_EQ(-SQ_EIO, recording_finish(rec, T0 + 5000 * MS));
     recording_free(rec);
+    remove_dir(dir);
+}
+
+TEST(recording_stops_cleanly_when_a_write_fails_midway_and_the_file_still_plays)
+{
+    char dir[64], path[128];
+    struct sim s;
+    struct webm_readback rb;
+    struct rlimit old, lim;
+    temp_dir(dir, sizeof(dir));
+    ASSERT(dir[0]);
+    snprintf(path, sizeof(path), "%s/%s", dir, RECORDING_FILE_NAME);
+    ASSERT_EQ(0, sim_init(&s, dir));
+    /* Files of this process may not grow past 80 KB for a while: a write
+     * fails part-way (EFBIG), as one into a disk that fills up would. */
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    ASSERT_EQ(0, getrlimit(RLIMIT_FSIZE, &old));
+    lim = old;
+    lim.rlim_cur = 80000;
+    ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+    int rc = run(&s, 0, 10000, 100000);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, old_handler);
+    ASSERT_EQ(-1, rc);
+    ASSERT(s.rec->has_failed);
+    ASSERT_STR_EQ("write_error", s.rec->fail_reason);
+    ASSERT_EQ(-SQ_EIO, recording_finish(s.rec, T0 + 10000 * MS));
+    sim_free(&s);                /* closes the file: cut back to its last whole cluster */
+    struct stat st;
+    ASSERT_EQ(0, stat(path, &st));
+    ASSERT(st.st_size > 20000 && st.st_size <= 80000);
+    ASSERT_EQ(0, synth_read_webm(path, &rb));
+    ASSERT(rb.has_vp8 && rb.has_opus);
+    ASSERT_EQ(0, rb.decode_errors);
+    ASSERT(rb.last_audio_ms >= 500);
     remove_dir(dir);
 }
 
