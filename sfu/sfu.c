@@ -29,6 +29,7 @@
 #include "io/worker.h"
 #include "io/worker_mesh.h"
 #include "sfu_place.h"
+#include "record/recorder.h"
 
 /* Events are rare (a few per peer connection) but must not be lost while the
  * control thread is busy: room for every transport of a large lesson. */
@@ -46,6 +47,7 @@ struct sfu {
     struct worker_mesh mesh;     /* owned; unused with one worker */
     int port_lock;               /* owned: held while the workers share the port; -1 */
     struct sfu_place place;      /* control thread only */
+    struct recorder *recorder;   /* owned: the recording thread and its rings */
     struct cmd_queue events;     /* workers -> control */
     uint16_t port;
     size_t n_announce;
@@ -73,6 +75,44 @@ static unsigned worker_count(const struct sfu_config *cfg)
     if (n < 1)
         n = 1;
     return n > MESH_MAX_WORKERS ? MESH_MAX_WORKERS : (unsigned)n;
+}
+
+static int submit_to_producer_owner(struct sfu *s, struct worker_cmd *c);
+
+/* Recorder callbacks, on the recorder thread: it does not know which worker
+ * holds a producer, so every worker gets the command and its owner runs it. */
+static void recorder_tap_cb(void *arg, uint32_t producer_id, bool on)
+{
+    struct sfu *s = arg;
+    struct worker_cmd c = {.type = WORKER_CMD_PRODUCER_RECORD, .id = producer_id,
+                           .is_recorded = on};
+    if (submit_to_producer_owner(s, &c) != 0)
+        fprintf(stderr, "sabaq: recorder: worker queue full, producer %u not %s\n",
+                (unsigned)producer_id, on ? "tapped" : "untapped");
+}
+
+static void recorder_keyframe_cb(void *arg, uint32_t producer_id)
+{
+    struct sfu *s = arg;
+    struct worker_cmd c = {.type = WORKER_CMD_PRODUCER_REQUEST_KEYFRAME, .id = producer_id};
+    submit_to_producer_owner(s, &c);
+}
+
+/* One tap (ring to the recorder) per worker: a recorded producer's packets
+ * come from its owner's. */
+static struct recorder *open_recorder(struct sfu *s)
+{
+    struct recorder_config rc = {
+        .n_taps = s->n_workers,
+        .events = &s->events,
+        .tap = recorder_tap_cb,
+        .request_keyframe = recorder_keyframe_cb,
+        .arg = s,
+    };
+    struct recorder *r = recorder_new(&rc);
+    if (!r)
+        fprintf(stderr, "sabaq: cannot create the recorder\n");
+    return r;
 }
 
 static bool open_sockets(struct sfu *s, const struct sfu_config *cfg, int *fds)
@@ -119,6 +159,7 @@ static bool open_workers(struct sfu *s, const struct sfu_config *cfg)
             .consent_timeout_ms =
                 cfg->consent_timeout_ms ? cfg->consent_timeout_ms : DEFAULT_CONSENT_TIMEOUT_MS,
             .events = &s->events,
+            .record_tap = recorder_tap(s->recorder, i),
         };
         s->workers[i] = ok ? worker_new(&wc) : NULL;
         if (!s->workers[i]) {
@@ -178,12 +219,21 @@ struct sfu *sfu_start(const struct sfu_config *cfg)
         goto fail_cert;
     if (sfu_place_init(&s->place, s->n_workers) != 0)
         goto fail_events;
+    s->recorder = open_recorder(s);
+    if (!s->recorder)
+        goto fail_place;
     if (!open_workers(s, cfg))
         goto fail_workers;
     s->port = worker_port(s->workers[0]);
+    if (recorder_start(s->recorder) != 0) {
+        fprintf(stderr, "sabaq: cannot start the recorder thread\n");
+        goto fail_workers;
+    }
     return s;
 fail_workers:
     close_workers(s);
+    recorder_free(s->recorder);
+fail_place:
     sfu_place_destroy(&s->place);
 fail_events:
     cmd_queue_destroy(&s->events);
@@ -198,7 +248,12 @@ void sfu_stop(struct sfu *s)
 {
     if (!s)
         return;
+    /* The recorder first: it finishes open files and may still ask the
+     * workers to untap; the workers may still write into the recorder's
+     * rings until they are freed, so the rings go last. */
+    recorder_stop(s->recorder);
     close_workers(s); /* stops and joins first: nothing pushes events after */
+    recorder_free(s->recorder);
     sfu_place_destroy(&s->place);
     cmd_queue_destroy(&s->events);
     dtls_cert_free(s->cert);
@@ -272,7 +327,7 @@ static void submit_others(struct sfu *s, int except, const struct worker_cmd *c)
  * command for whichever worker owns the producer, for callers that cannot
  * read sfu_place (the control thread's). Every worker gets it; only the
  * owner runs it. 0, or the first worker's refusal. */
-static int __attribute__((unused)) submit_to_producer_owner(struct sfu *s, struct worker_cmd *c)
+static int submit_to_producer_owner(struct sfu *s, struct worker_cmd *c)
 {
     int rc = 0;
     c->is_for_owner = true;
@@ -538,36 +593,49 @@ int sfu_consumer_set_producer(struct sfu *s, uint32_t consumer_id, uint32_t prod
     return rc;
 }
 
-/* The recording engine is not built yet: the entry points exist so the
- * control plane can be written against them. */
+/* Recording: commands for the recorder thread (sfu/record/recorder.h). */
+static int submit_recording(struct sfu *s, enum recorder_cmd_type type, uint32_t recording_id,
+                            uint32_t producer_id)
+{
+    if (!s || !recording_id)
+        return -SQ_EINVAL;
+    struct recorder_cmd c = {.type = type, .recording_id = recording_id,
+                             .producer_id = producer_id};
+    return recorder_submit(s->recorder, &c);
+}
+
 int sfu_recording_start(struct sfu *s, uint32_t recording_id, const char *dir_path)
 {
-    (void)s, (void)recording_id, (void)dir_path;
-    return -SQ_EUNSUPPORTED;
+    if (!s || !recording_id || !dir_path || !*dir_path)
+        return -SQ_EINVAL;
+    struct recorder_cmd c = {.type = RECORDER_CMD_START, .recording_id = recording_id};
+    if (!copy_str(c.dir_path, RECORDER_PATH_MAX, dir_path))
+        return -SQ_EINVAL;
+    return recorder_submit(s->recorder, &c);
 }
 
 int sfu_recording_stop(struct sfu *s, uint32_t recording_id)
 {
-    (void)s, (void)recording_id;
-    return -SQ_EUNSUPPORTED;
+    return submit_recording(s, RECORDER_CMD_STOP, recording_id, 0);
 }
 
 int sfu_recording_set_video(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    return submit_recording(s, RECORDER_CMD_SET_VIDEO, recording_id, producer_id);
 }
 
 int sfu_recording_add_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    if (!producer_id)
+        return -SQ_EINVAL;
+    return submit_recording(s, RECORDER_CMD_ADD_AUDIO, recording_id, producer_id);
 }
 
 int sfu_recording_remove_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    if (!producer_id)
+        return -SQ_EINVAL;
+    return submit_recording(s, RECORDER_CMD_REMOVE_AUDIO, recording_id, producer_id);
 }
 
 int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,

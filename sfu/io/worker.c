@@ -106,7 +106,7 @@ static const char *cmd_name(enum worker_cmd_type t)
         "producer_set_paused", "producer_request_keyframe", "consumer_create", "consumer_close",
         "consumer_set_preferred_size", "consumer_set_producer", "mirror_create",
         "producer_share", "route_ufrag", "unroute_ufrag", "route_addr",
-        "transport_create_connected",
+        "transport_create_connected", "producer_record",
     };
     return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -155,6 +155,10 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
         break;
     case WORKER_CMD_CONSUMER_SET_PRODUCER:
         rc = rtc_core_consumer_set_producer(core, c->id, c->producer_id, now);
+        break;
+    case WORKER_CMD_PRODUCER_RECORD:
+        rc = rtc_core_producer_set_recorded(core, c->id, c->is_recorded, now);
+        is_close = !c->is_recorded; /* letting go of a producer closed since is normal */
         break;
     case WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE:
         rc = rtc_core_consumer_set_preferred_size(core, c->id, c->u.size.width, c->u.size.height,
@@ -363,6 +367,7 @@ struct worker *worker_new(const struct worker_config *cfg)
         .mesh = w->mesh ? &worker_mesh_ops : NULL,
         .mesh_arg = w,
         .worker_index = w->index,
+        .record_tap = cfg->record_tap,
     };
     w->core = rtc_core_new(&cc);
     if (!w->core)

@@ -45,6 +45,7 @@ enum worker_cmd_type {
     WORKER_CMD_UNROUTE_UFRAG,
     WORKER_CMD_ROUTE_ADDR,           /* u.addr belongs to `worker` (pre-connected transports) */
     WORKER_CMD_TRANSPORT_CREATE_CONNECTED, /* id, u.connected (tests, bench/) */
+    WORKER_CMD_PRODUCER_RECORD,  /* recording (sfu/record): tap on or off */
 };
 
 /* A command carries copies of everything it refers to: the caller's strings
@@ -59,6 +60,7 @@ struct worker_cmd {
      * producer `id` lives (the recorder): only its owner runs it. */
     bool is_for_owner;
     bool paused;
+    bool is_recorded;            /* producer record: a recording takes it (or no longer) */
     union {
         struct {
             char ufrag[WORKER_UFRAG_MAX + 1];
@@ -92,9 +94,11 @@ struct worker_config {
     struct dtls_cert *cert;      /* borrowed: outlives the worker */
     uint32_t consent_timeout_ms;
     struct cmd_queue *events;    /* borrowed: worker -> control events (struct sfu_event) */
+    struct record_tap *record_tap; /* borrowed: this worker's ring to the recorder, or NULL */
 };
 
 struct worker;
+struct record_tap;
 
 /* Makes the worker (its epoll, eventfd, queue, batches and core) without
  * starting it. NULL on failure; the fd is closed either way. */

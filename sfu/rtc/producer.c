@@ -11,6 +11,7 @@
 
 #include "sabaq/error.h"
 #include "sabaq/vp8.h"
+#include "record/record_tap.h"
 #include "rtc/consumer.h"
 #include "rtc/feedback.h"
 #include "rtc/nack_cache.h"
@@ -314,6 +315,9 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
     /* Other workers first: they forward in parallel with the fan-out here. */
     if (p->mesh_workers && env->mesh.ops)
         env->mesh.ops->share_rtp(env->mesh.arg, p->id, p->mesh_workers, buf, len, pkt.layer);
+    /* Recording: a copy into the recorder's ring (no lock, no malloc). */
+    if (p->record_refs)
+        record_tap_packet(env->record_tap, p, &pkt, now_us);
     router_route_rtp(p, &pkt, now_us);
 }
 

@@ -126,6 +126,10 @@ struct producer {
     uint32_t mesh_workers;
     bool is_mirror;
     uint8_t owner_worker;
+    /* Recording (sfu/record/record_tap.c): how many recordings take this
+     * producer; of simulcast, the layer they get and the one to move to. */
+    uint8_t record_refs;
+    uint8_t record_layer, record_next_layer;
 };
 
 /* 0 or -SQ_EINVAL (not audio/video, no clock rate) / -SQ_ENOMEM. */
