@@ -284,6 +284,8 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
         if (s->store)
             attendance_speaking(s, ev->id, ev->value != 0, s->now_ms);
         break;
+    case SFU_EVENT_AUDIO_LEVEL:
+        break;
     case SFU_EVENT_LAYERS_CHANGED:
         /* A later step tells the publisher to pause/resume its simulcast
          * encodings (value = mask of wanted rids). */

@@ -14,7 +14,8 @@
  * loud speech within 250 ms), and stops after SPEAKING_STOP_BUCKETS buckets (1 s) without a loud one. So
  * a cough or one loud packet never starts it, and the pauses between words
  * and sentences never stop it. No allocation, a few integer operations per
- * packet. */
+ * packet. While speaking, it also emits SFU_EVENT_AUDIO_LEVEL {id,
+ * loudness} every SPEAKING_LEVEL_BUCKETS buckets. */
 #ifndef SABAQ_RTC_SPEAKING_H
 #define SABAQ_RTC_SPEAKING_H
 
@@ -32,6 +33,10 @@ struct rtc_env;
 #define SPEAKING_START_BUCKETS 5  /* 250 ms ... */
 #define SPEAKING_START_LOUD 4     /* ... of which 4 loud: one dip between syllables is fine */
 #define SPEAKING_STOP_BUCKETS 20  /* 1 s without a loud bucket */
+/* While speaking, SFU_EVENT_AUDIO_LEVEL {id, loudness} every this many
+ * buckets (250 ms): enough for the control plane to rank the loudest
+ * speakers, a few events a second per speaker at most. */
+#define SPEAKING_LEVEL_BUCKETS 5
 
 struct speaking {
     bool is_speaking;
@@ -41,6 +46,7 @@ struct speaking {
     uint64_t bucket_end_us;      /* when the open bucket closes */
     uint32_t loud_mask;          /* bit i: the bucket closed i buckets ago was loud */
     uint16_t loudness_q8;        /* loudness (below) times 256 */
+    uint8_t level_buckets;       /* buckets since the last AUDIO_LEVEL event */
 };
 
 /* One packet's level (0..127) for producer `id`. */
