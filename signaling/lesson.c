@@ -435,6 +435,7 @@ static void legacy_join(struct participant *p, json_t *msg, json_t *req)
     snprintf(d.id, sizeof(d.id), "%s", lesson_id);
     d.max_participants = UINT32_MAX;
     d.students_publish = d.students_video = true;
+    d.last_n = LESSON_DEFAULT_LAST_N;
     struct lesson *l = lesson_open(s, &d);
     if (!l) {
         participant_send_error(p, MESSAGE_ERR_INTERNAL, "join", req, "out of memory");
