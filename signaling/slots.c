@@ -245,26 +245,56 @@ static const struct slots_source *mic_by_id(const struct slots_view_in *in, uint
     return NULL;
 }
 
-static bool contains(const uint32_t *ids, size_t n, uint32_t id)
+/* Appends src unless full, excluded or there already. */
+static void rank_add(struct slots_source *list, size_t *n, size_t cap,
+                     const struct slots_source *src, uint32_t excluded)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
+    if (!src || *n >= cap || src->producer_id == excluded)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (list[i].producer_id == src->producer_id)
+            return;
+    list[(*n)++] = *src;
+}
+
+void slots_rank(const struct slots_state *s, const struct slots_view_in *in,
+                struct slots_ranking *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->stage = in->stage;
+    out->stage_owner = in->stage ? in->stage_owner : NULL;
+    out->n_speakers = in->n_speakers < SLOTS_MAX_SPEAKERS ? in->n_speakers : SLOTS_MAX_SPEAKERS;
+    size_t cap = out->n_speakers ? out->n_speakers + 2 : 0;
+    for (size_t i = 0; i < s->n_recent && out->n_video < cap; i++)
+        rank_add(out->video, &out->n_video, cap, camera_of(in, s->recent[i].owner), in->stage);
+    /* A screen on the stage: its presenter's face comes first among the rest. */
+    if (in->stage && in->stage_is_screen && in->stage_owner)
+        rank_add(out->video, &out->n_video, cap, camera_of(in, in->stage_owner), in->stage);
+    for (size_t i = 0; i < in->n_cameras && out->n_video < cap; i++)
+        rank_add(out->video, &out->n_video, cap, &in->cameras[i], in->stage);
+    /* Audio: the holders, the reserve (heard by a holder instead of itself,
+     * and by everyone in a place a holder left), then other microphones. */
+    const size_t acap = SLOTS_AUDIO + 3;
+    for (size_t i = 0; i < SLOTS_AUDIO; i++)
+        rank_add(out->audio, &out->n_audio, acap, mic_by_id(in, s->held[i]), 0);
+    rank_add(out->audio, &out->n_audio, acap, mic_by_id(in, s->reserve), 0);
+    for (size_t i = 0; i < in->n_mics && out->n_audio < acap; i++)
+        rank_add(out->audio, &out->n_audio, acap, &in->mics[i], 0);
 }
 
 struct wanted {
     uint32_t ids[SLOTS_MAX_SPEAKERS];
-    size_t n, cap;
+    size_t n;
 };
 
-static void want(struct wanted *w, const struct slots_view_in *in, const struct slots_source *src,
-                 uint32_t excluded)
+/* The first `cap` of the list that are not self's. */
+static void take(struct wanted *w, const struct slots_source *list, size_t n, size_t cap,
+                 const char *self)
 {
-    if (!src || w->n >= w->cap || src->producer_id == excluded ||
-        (in->self && strcmp(src->owner, in->self) == 0) || contains(w->ids, w->n, src->producer_id))
-        return;
-    w->ids[w->n++] = src->producer_id;
+    w->n = 0;
+    for (size_t i = 0; i < n && w->n < cap; i++)
+        if (!self || strcmp(list[i].owner, self) != 0)
+            w->ids[w->n++] = list[i].producer_id;
 }
 
 /* Puts the wanted ids into n places: whoever held a place in prev keeps it,
@@ -291,44 +321,23 @@ static void place(const uint32_t *prev, const struct wanted *w, uint32_t *out, s
     }
 }
 
-static void view_video(const struct slots_state *s, const struct slots_view_in *in,
-                       const struct slots_view *prev, struct slots_view *out)
+void slots_pick(const struct slots_ranking *r, const char *self, const struct slots_view *prev,
+                struct slots_view *out)
 {
-    bool is_own_stage = in->stage_owner && in->self && strcmp(in->stage_owner, in->self) == 0;
-    out->stage = is_own_stage ? 0 : in->stage;
-    struct wanted w = {.cap = in->n_speakers < SLOTS_MAX_SPEAKERS ? in->n_speakers
-                                                                    : SLOTS_MAX_SPEAKERS};
-    for (size_t i = 0; i < s->n_recent; i++)
-        want(&w, in, camera_of(in, s->recent[i].owner), in->stage);
-    /* A screen on the stage: its presenter's face comes first among the rest. */
-    if (in->stage_is_screen && in->stage_owner)
-        want(&w, in, camera_of(in, in->stage_owner), in->stage);
-    for (size_t i = 0; i < in->n_cameras; i++)
-        want(&w, in, &in->cameras[i], in->stage);
-    place(prev ? prev->speaker : NULL, &w, out->speaker, w.cap);
-}
-
-static void view_audio(const struct slots_state *s, const struct slots_view_in *in,
-                       const struct slots_view *prev, struct slots_view *out)
-{
-    struct wanted w = {.cap = SLOTS_AUDIO};
-    for (size_t i = 0; i < SLOTS_AUDIO; i++) {
-        const struct slots_source *m = mic_by_id(in, s->held[i]);
-        if (m && in->self && strcmp(m->owner, in->self) == 0)
-            m = mic_by_id(in, s->reserve);   /* never one's own voice */
-        want(&w, in, m, 0);
-    }
-    /* A place a holder left (muted, gone): the next speaker before fillers. */
-    want(&w, in, mic_by_id(in, s->reserve), 0);
-    for (size_t i = 0; i < in->n_mics; i++)
-        want(&w, in, &in->mics[i], 0);
+    memset(out, 0, sizeof(*out));
+    bool is_own_stage = r->stage_owner && self && strcmp(r->stage_owner, self) == 0;
+    out->stage = is_own_stage ? 0 : r->stage;
+    struct wanted w;
+    take(&w, r->video, r->n_video, r->n_speakers, self);
+    place(prev ? prev->speaker : NULL, &w, out->speaker, r->n_speakers);
+    take(&w, r->audio, r->n_audio, SLOTS_AUDIO, self);
     place(prev ? prev->audio : NULL, &w, out->audio, SLOTS_AUDIO);
 }
 
 void slots_view(const struct slots_state *s, const struct slots_view_in *in,
                 const struct slots_view *prev, struct slots_view *out)
 {
-    memset(out, 0, sizeof(*out));
-    view_video(s, in, prev, out);
-    view_audio(s, in, prev, out);
+    struct slots_ranking r;
+    slots_rank(s, in, &r);
+    slots_pick(&r, in->self, prev, out);
 }

@@ -97,9 +97,10 @@ struct slots_source {
     const char *owner;           /* borrowed */
 };
 
-/* What a subscriber's assignment is computed from. */
+/* What the assignments are computed from. */
 struct slots_view_in {
-    const char *self;                   /* the subscriber: never given its own media */
+    const char *self;                   /* slots_view only: the subscriber, never given
+                                         * its own media */
     uint32_t stage;                     /* the stage's producer, 0 = none */
     const char *stage_owner;            /* NULL when none */
     bool stage_is_screen;               /* the stage owner's camera then fills first */
@@ -110,6 +111,19 @@ struct slots_view_in {
     size_t n_mics;
 };
 
+/* The lesson's candidates in order of preference, computed once for every
+ * subscriber: each then takes the first ones that are not its own. Two
+ * more than the places, so that taking one's own out still fills them. */
+struct slots_ranking {
+    uint32_t stage;
+    const char *stage_owner;            /* borrowed from the input */
+    size_t n_speakers;
+    struct slots_source video[SLOTS_MAX_SPEAKERS + 2];
+    size_t n_video;
+    struct slots_source audio[SLOTS_AUDIO + 3];
+    size_t n_audio;
+};
+
 /* One subscriber's slots: producer ids, 0 = idle. */
 struct slots_view {
     uint32_t stage;
@@ -117,8 +131,17 @@ struct slots_view {
     uint32_t audio[SLOTS_AUDIO];
 };
 
-/* The subscriber's assignment now. `prev` (its last one, or NULL) keeps
- * everyone who stays in the same slot. */
+/* The ranking now (in->self is not used). The result borrows owners from
+ * the input's sources. */
+void slots_rank(const struct slots_state *s, const struct slots_view_in *in,
+                struct slots_ranking *out);
+
+/* The assignment of subscriber `self` from the ranking. `prev` (its last
+ * one, or NULL) keeps everyone who stays in the same slot. */
+void slots_pick(const struct slots_ranking *r, const char *self, const struct slots_view *prev,
+                struct slots_view *out);
+
+/* slots_rank and slots_pick for in->self, in one call. */
 void slots_view(const struct slots_state *s, const struct slots_view_in *in,
                 const struct slots_view *prev, struct slots_view *out);
 
