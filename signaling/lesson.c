@@ -72,6 +72,7 @@ static void free_lesson(struct lesson *l)
     chat_lesson_free(l);
     poll_lesson_free(l);
     attendance_lesson_free(l);
+    subscribe_lesson_free(l);
     s->counters.lessons--;
     signaling_log(s, "lesson %s closed", l->id);
     free(l);
@@ -256,6 +257,7 @@ static void leave_members(struct participant *p)
     subscribe_release(p);   /* consumers first, then what they consume */
     publish_release(p);
     unlink_from(&l->members, &l->n_members, p);
+    subscribe_member_left(l, p);
     s->counters.participants--;
 }
 
@@ -271,8 +273,7 @@ static void tell_left(struct lesson *l, const char *id, const char *reason)
 
 void lesson_flush(struct lesson *l)
 {
-    for (struct participant *m = l->members; m; m = m->next_in_lesson)
-        subscribe_flush(m);
+    subscribe_lesson_flush(l);
 }
 
 void lesson_detach(struct participant *p)
