@@ -54,8 +54,10 @@ await runTest('lastn', async () => {
     log(`viewer: subscribe offer ${version}, speaker slot mid ${mid} shows ${speakerSlot(st).participant}`);
     await sleep(1500); // the silenced mics stop "speaking" (1 s of silence)
 
+    // Each turn goes to the one the slot does not show yet: three switches.
+    const [first, second] = speakerSlot(await pageState(viewer)).participant === ids.Alice ? [b, a] : [a, b];
     let frames = await framesOn(viewer, mid);
-    for (const [turn, speaker, quiet] of [[1, a, b], [2, b, a], [3, a, b]]) {
+    for (const [turn, speaker, quiet] of [[1, first, second], [2, second, first], [3, first, second]]) {
       await setMic(quiet, false);
       await setMic(speaker, true);
       const want = ids[speaker.sabaqName];
