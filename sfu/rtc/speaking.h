@@ -2,8 +2,9 @@
  * (RFC 6464: 0..127 = -dBov, 127 = silence, lower is louder). One per audio
  * producer, fed the level of every packet and a periodic tick, it emits
  * SFU_EVENT_SPEAKING_CHANGED {id, value 1/0} through the core's event sink
- * only when the state changes, and keeps a loudness score for speaker
- * selection (speaker_select.h).
+ * only when the state changes, and keeps a loudness score that it reports
+ * (SFU_EVENT_AUDIO_LEVEL) for the control plane's choice of the loudest
+ * speakers (signaling/slots.h: the media plane knows no lessons).
  *
  * Time is cut into SPEAKING_BUCKET_US buckets. At the end of each, the
  * smoothed level is the mean level of the packets of the last two buckets
