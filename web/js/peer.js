@@ -58,10 +58,13 @@ export class Publisher {
     });
   }
 
-  // `layers` {mid, active: [rids]}: encodings[i].active follows the list, so
-  // the browser stops encoding and sending what no subscriber receives. The
-  // lowest layer always stays on: a new viewer then gets a picture at once,
-  // and it costs little (q is 1/16 of the pixels).
+  // `layers` {mid, active: [rids]}: the encodings above the best one listed
+  // are turned off (encodings[i].active), so the browser stops encoding and
+  // sending what no subscriber receives. Every encoding up to the best one
+  // listed stays on: the browser may not send the top one (a 640x480 camera
+  // gets two layers, CPU or bandwidth limits drop more), and the server can
+  // only fall back to a layer that is being sent. The lowest layer always
+  // stays on: a new viewer then gets a picture at once, and it costs little.
   async applyLayers(msg) {
     if (!this.pc || !Array.isArray(msg.active)) return;
     const tr = this.pc.getTransceivers().find((t) => t.mid === String(msg.mid) && !t.stopped);
@@ -70,9 +73,13 @@ export class Publisher {
     const encodings = params.encodings || [];
     if (encodings.length < 2) return;
     const want = new Set(msg.active.map(String));
+    let best = 0;
+    encodings.forEach((e, i) => {
+      if (!e.rid || want.has(e.rid)) best = i;
+    });
     let changed = false;
     encodings.forEach((e, i) => {
-      const active = i === 0 || !e.rid || want.has(e.rid);
+      const active = i <= best;
       if (e.active !== active) {
         e.active = active;
         changed = true;
