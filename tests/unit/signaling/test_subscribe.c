@@ -554,3 +554,57 @@ TEST(events_for_unknown_transports_and_producers_are_ignored)
     ASSERT_EQ(0, harness_pending(a));
     harness_free(&h);
 }
+
+TEST(loudest_speakers_take_the_audio_slots_from_level_events)
+{
+    struct harness h;
+    struct fake_conn *c[6];
+    harness_init(&h);
+    for (int i = 0; i < 6; i++) {
+        c[i] = harness_connect(&h);
+        char name[4] = {(char)('A' + i), 0};
+        harness_join(&h, c[i], name);
+    }
+    for (int i = 0; i < 5; i++) {   /* A..E publish, F only listens */
+        char tag[8];
+        snprintf(tag, sizeof(tag), "%c%c%c%c", 'A' + i, 'A' + i, 'A' + i, 'A' + i);
+        publish(&h, c[i], harness_offer(tag, 1000u + (uint32_t)i, 2000u + (uint32_t)i));
+    }
+    json_t *offer = harness_next_of(c[5], "subscribe_offer");   /* since A published */
+    ASSERT(offer);
+    answer(&h, c[5], offer);
+    json_decref(offer);
+    /* Nobody spoke: the first three microphones. */
+    json_t *m = last_slots(c[5]);
+    ASSERT(m);
+    ASSERT_STR_EQ("p1", who(m, 0));
+    ASSERT_STR_EQ("p2", who(m, 1));
+    ASSERT_STR_EQ("p3", who(m, 2));
+    json_decref(m);
+    uint64_t version = c[5]->p->sub.version;
+    /* D and E speak, E louder: they take the audio slots of B and C, A
+     * (a filler) stays where it was. */
+    for (int round = 0; round < 4; round++) {
+        h.sig->now_ms = 1000 + 250 * (uint64_t)round;
+        for (int i = 3; i < 5; i++) {
+            uint32_t mic = producer_of(c[i], "0");
+            if (round == 0)
+                speaking(&h, mic, 1);
+            struct sfu_event ev = {.type = SFU_EVENT_AUDIO_LEVEL, .id = mic, .value = 10 + 5 * i};
+            signaling_media_event(h.sig, &ev);
+        }
+    }
+    m = last_slots(c[5]);
+    ASSERT(m);
+    ASSERT_STR_EQ("p1", who(m, 0));
+    ASSERT(strcmp(who(m, 1), "p4") == 0 || strcmp(who(m, 1), "p5") == 0);
+    ASSERT(strcmp(who(m, 2), "p4") == 0 || strcmp(who(m, 2), "p5") == 0);
+    ASSERT(strcmp(who(m, 1), who(m, 2)) != 0);
+    json_decref(m);
+    ASSERT_EQ(version, c[5]->p->sub.version);   /* switched, not renegotiated */
+    /* D hears E and the others, never itself. */
+    struct participant *d = c[3]->p;
+    for (size_t i = 0; i < SLOTS_AUDIO; i++)
+        ASSERT(d->sub.slots[i].producer_id != producer_of(c[3], "0"));
+    harness_free(&h);
+}
