@@ -608,3 +608,38 @@ TEST(loudest_speakers_take_the_audio_slots_from_level_events)
         ASSERT(d->sub.slots[i].producer_id != producer_of(c[3], "0"));
     harness_free(&h);
 }
+
+TEST(screen_share_takes_the_stage_and_the_presenters_camera_a_speaker_slot)
+{
+    struct harness h;
+    harness_init(&h);
+    struct fake_conn *t = harness_connect(&h), *s = harness_connect(&h);
+    join_as(&h, t, "T", "teacher");
+    join_as(&h, s, "S", "student");
+    publish(&h, t, harness_offer("TTTT", 1111, 2222));
+    json_t *offer = harness_next_of(s, "subscribe_offer");
+    ASSERT(offer);
+    ASSERT_STR_EQ("camera", js(slot(offer, 3), "source"));
+    answer(&h, s, offer);
+    json_decref(offer);
+    uint32_t stage_consumer = s->p->sub.slots[3].consumer_id;
+    /* The teacher starts sharing her screen: a second video m-line, mid 3. */
+    char *sdp = harness_offer3("TTTT", 1111, 2222, 3333);
+    json_t *msg = json_pack("{s:s, s:s, s:{s:s}}", "type", "publish", "sdp", sdp, "sources", "3",
+                            "screen");
+    char *text = json_dumps(msg, 0);
+    harness_send(&h, t, text);
+    free(text);
+    json_decref(msg);
+    free(sdp);
+    json_t *m = last_slots(s);
+    ASSERT(m);
+    ASSERT_STR_EQ("p1", who(m, 3));
+    ASSERT_STR_EQ("screen", js(slot(m, 3), "source"));
+    ASSERT_STR_EQ("p1", who(m, 4));   /* her face, in the first speaker slot */
+    ASSERT_STR_EQ("camera", js(slot(m, 4), "source"));
+    json_decref(m);
+    ASSERT_EQ(producer_of(t, "3"), last_switch(&h, stage_consumer)->producer_id);
+    ASSERT_EQ(1, s->p->sub.version);   /* no renegotiation */
+    harness_free(&h);
+}
