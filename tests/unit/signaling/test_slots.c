@@ -70,7 +70,8 @@ TEST(slots_last_n_follows_the_most_recent_speakers) {
     lesson6_init(&l);
     struct slots_view_in in = view_in(&l, "p1", 2);
     struct slots_view v, prev;
-    ASSERT_EQ(SLOTS_VIDEO_CHANGED, slots_speaking(&l.s, "p5", mic(5), true, 0) & SLOTS_VIDEO_CHANGED);
+    int changed = slots_speaking(&l.s, "p5", mic(5), true, 0);
+    ASSERT_EQ(SLOTS_VIDEO_CHANGED, changed & SLOTS_VIDEO_CHANGED);
     slots_view(&l.s, &in, NULL, &v);
     ASSERT_EQ(cam(5), v.speaker[0]);
     ASSERT_EQ(cam(2), v.speaker[1]);      /* a filler: nobody else spoke */
@@ -232,7 +233,8 @@ TEST(slots_audio_free_places_are_taken_at_once_by_speakers) {
     slots_init(&s, NULL);
     ASSERT_EQ(0, slots_level(&s, 21, 0, 0));          /* silent and unknown */
     ASSERT_EQ(SLOTS_AUDIO_CHANGED, slots_level(&s, 21, 20, 0));
-    ASSERT_EQ(SLOTS_AUDIO_CHANGED | SLOTS_VIDEO_CHANGED, slots_speaking(&s, "p2", 22, true, 10 * MS));
+    ASSERT_EQ(SLOTS_AUDIO_CHANGED | SLOTS_VIDEO_CHANGED,
+              slots_speaking(&s, "p2", 22, true, 10 * MS));
     ASSERT_EQ(SLOTS_AUDIO_CHANGED, slots_level(&s, 23, 5, 20 * MS));
     ASSERT(has(s.held, SLOTS_AUDIO, 21) && has(s.held, SLOTS_AUDIO, 22) &&
            has(s.held, SLOTS_AUDIO, 23));
