@@ -4,7 +4,8 @@
 // speaking (the other's mic track disabled, so it sends silence) and the
 // Viewer's one speaker slot must follow each turn: its `slots` say A, then B,
 // then A again, its video keeps decoding on the same m-line, and no new
-// subscribe offer comes (no renegotiation).
+// subscribe offer comes (no renegotiation). Then receive_mode audio_only
+// empties the Viewer's video slots and auto fills them again.
 
 import {
   launchBrowser, closeBrowser, createLesson, joinPage, waitForState, pageState, inboundStats,
@@ -76,6 +77,17 @@ await runTest('lastn', async () => {
       await setMic(speaker, false);
       await sleep(1500); // stops speaking before the next turn
     }
+    // receive_mode audio_only empties the video slots, auto gives them back.
+    const ask = (mode) => viewer.evaluate((m) => window.sabaq.signaling.request({ type: 'receive_mode', mode: m }), mode);
+    const ok = await ask('audio_only');
+    if (!ok || ok.type !== 'receive_mode_ok' || ok.mode !== 'audio_only') fail(`receive_mode: ${JSON.stringify(ok)}`);
+    await waitForState(viewer, 'audio only: no video slot in use, audio still',
+      (s) => (s.subscribeTracks || []).every((t) => t.kind === 'audio' || !t.participant) &&
+        (s.subscribeTracks || []).some((t) => t.kind === 'audio' && t.participant), 10000);
+    await ask('auto');
+    st = await waitForState(viewer, 'auto: the speaker slot back',
+      (s) => speakerSlot(s) && speakerSlot(s).participant, 10000);
+    log(`receive_mode audio_only then auto: the speaker slot shows ${speakerSlot(st).participant} again`);
     st = await pageState(viewer);
     if (st.subscribeVersion !== version) {
       fail(`the viewer was sent a new subscribe offer (version ${version} -> ${st.subscribeVersion})`);

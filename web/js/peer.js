@@ -310,6 +310,13 @@ export class Subscriber {
     return this.midOfTrack.get(track);
   }
 
+  // Asks for 'auto', 'low' (every video at most 320x180) or 'audio_only' (no
+  // video at all): the server switches the slots, no renegotiation. Resolves
+  // with `receive_mode_ok`.
+  setReceiveMode(mode) {
+    return this.sig.request({ type: 'receive_mode', mode });
+  }
+
   close() {
     this.closed = true;
     this.pc.close();
