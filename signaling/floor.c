@@ -9,6 +9,7 @@
 #include "lesson.h"
 #include "rights.h"
 #include "stage.h"
+#include "subscribe.h"
 
 bool floor_may_send(const struct participant *p, enum sdp_media_kind kind)
 {
@@ -44,6 +45,8 @@ void floor_apply(struct participant *p)
                       audio ? "audio" : "video", r->track.mid, paused ? "paused" : "resumed");
     }
     stage_update(p->lesson);
+    subscribe_lesson_changed(p->lesson);   /* paused tracks leave the slots */
+    subscribe_lesson_flush(p->lesson);
 }
 
 static void send_rights(struct participant *p)

@@ -18,14 +18,14 @@
 
 static json_t *lesson_json(const struct lesson_def *d)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:I, s:I}",
+    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i}",
                      "id", d->id, "title", d->title, "language", d->language, "start_ms",
                      (json_int_t)d->start_ms, "duration_min", (int)d->duration_min,
                      "max_participants", (int)d->max_participants, "lobby", d->lobby,
                      "students_publish", d->students_publish, "students_video",
                      d->students_video, "single_use", d->single_use, "ended", d->ended_ms != 0,
                      "ended_ms", (json_int_t)d->ended_ms, "created_ms",
-                     (json_int_t)d->created_ms);
+                     (json_int_t)d->created_ms, "last_n", (int)d->last_n);
 }
 
 /* origin + "/?t=" + token, or NULL. */
@@ -55,7 +55,7 @@ static json_t *links_json(struct signaling *s, const struct http_request *rq,
 
 static const char *const lesson_fields[] = {
     "title", "language", "start", "start_ms", "duration_min", "max_participants", "lobby",
-    "students_publish", "students_video", "single_use",
+    "students_publish", "students_video", "single_use", "last_n",
 };
 
 static const char *unknown_field(json_t *o)
@@ -132,6 +132,10 @@ static const char *read_lesson(json_t *o, struct lesson_def *d)
         return "\"duration_min\" must be an integer from 1 to 120";
     if (!int_field(o, "max_participants", 2, LESSON_MAX_PARTICIPANTS, &d->max_participants))
         return "\"max_participants\" must be an integer from 2 to 500";
+    uint32_t last_n = d->last_n;
+    if (!int_field(o, "last_n", 0, LESSON_MAX_LAST_N, &last_n))
+        return "\"last_n\" must be an integer from 0 to 16";
+    d->last_n = (uint8_t)last_n;
     if (!bool_field(o, "lobby", &d->lobby) ||
         !bool_field(o, "students_publish", &d->students_publish) ||
         !bool_field(o, "students_video", &d->students_video) ||

@@ -72,6 +72,7 @@ static void free_lesson(struct lesson *l)
     chat_lesson_free(l);
     poll_lesson_free(l);
     attendance_lesson_free(l);
+    subscribe_lesson_free(l);
     s->counters.lessons--;
     signaling_log(s, "lesson %s closed", l->id);
     free(l);
@@ -256,6 +257,7 @@ static void leave_members(struct participant *p)
     subscribe_release(p);   /* consumers first, then what they consume */
     publish_release(p);
     unlink_from(&l->members, &l->n_members, p);
+    subscribe_member_left(l, p);
     s->counters.participants--;
 }
 
@@ -271,8 +273,7 @@ static void tell_left(struct lesson *l, const char *id, const char *reason)
 
 void lesson_flush(struct lesson *l)
 {
-    for (struct participant *m = l->members; m; m = m->next_in_lesson)
-        subscribe_flush(m);
+    subscribe_lesson_flush(l);
 }
 
 void lesson_detach(struct participant *p)
@@ -436,6 +437,7 @@ static void legacy_join(struct participant *p, json_t *msg, json_t *req)
     snprintf(d.id, sizeof(d.id), "%s", lesson_id);
     d.max_participants = UINT32_MAX;
     d.students_publish = d.students_video = true;
+    d.last_n = LESSON_DEFAULT_LAST_N;
     struct lesson *l = lesson_open(s, &d);
     if (!l) {
         participant_send_error(p, MESSAGE_ERR_INTERNAL, "join", req, "out of memory");

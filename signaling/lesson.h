@@ -29,6 +29,7 @@ struct lesson {
     struct poll_state *polls;      /* owned, poll.c (NULL until first used) */
     struct attendance_state *attendance; /* owned, attendance.c (NULL until first used) */
     struct stage_state stage;      /* stage.c */
+    struct lesson_slots *slots;    /* owned, subscribe_slots.c (NULL until first used) */
     struct lesson *next;           /* in sig->lessons */
 };
 

@@ -9,11 +9,25 @@
 #include "store.h"
 
 #define COLUMNS "id, title, language, start_ms, duration_min, max_participants, lobby, " \
-                "students_publish, students_video, single_use, owner, created_ms, ended_ms"
+                "students_publish, students_video, single_use, owner, created_ms, ended_ms, last_n"
+
+/* A database made before last_n existed gets the column (default 4). */
+static int add_last_n(struct store *st)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM pragma_table_info('lessons') WHERE "
+                                         "name = 'last_n'", -1, &q, NULL) != SQLITE_OK)
+        return -SQ_EIO;
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return store_schema(st, "ALTER TABLE lessons ADD COLUMN last_n INTEGER NOT NULL DEFAULT 4");
+}
 
 int lesson_store_init(struct store *st)
 {
-    return store_schema(st, "CREATE TABLE IF NOT EXISTS lessons ("
+    int rc = store_schema(st, "CREATE TABLE IF NOT EXISTS lessons ("
                             " id TEXT PRIMARY KEY,"
                             " title TEXT NOT NULL,"
                             " language TEXT NOT NULL,"
@@ -26,8 +40,10 @@ int lesson_store_init(struct store *st)
                             " single_use INTEGER NOT NULL,"
                             " owner INTEGER NOT NULL,"
                             " created_ms INTEGER NOT NULL,"
-                            " ended_ms INTEGER NOT NULL DEFAULT 0);"
+                            " ended_ms INTEGER NOT NULL DEFAULT 0,"
+                            " last_n INTEGER NOT NULL DEFAULT 4);"
                             "CREATE INDEX IF NOT EXISTS lessons_owner ON lessons (owner);");
+    return rc < 0 ? rc : add_last_n(st);
 }
 
 void lesson_store_defaults(struct lesson_def *d, int64_t now_ms)
@@ -38,6 +54,7 @@ void lesson_store_defaults(struct lesson_def *d, int64_t now_ms)
     d->duration_min = LESSON_DEFAULT_MINUTES;
     d->max_participants = LESSON_DEFAULT_MAX_PARTICIPANTS;
     d->students_video = true;
+    d->last_n = LESSON_DEFAULT_LAST_N;
     d->created_ms = now_ms;
 }
 
@@ -51,7 +68,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     auth_random_id(d->id, LESSON_ID_LEN);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(store_db(st), "INSERT INTO lessons (" COLUMNS ") VALUES "
-                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
+                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
         return -SQ_EIO;
     sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, d->title, -1, SQLITE_STATIC);
@@ -66,6 +83,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     sqlite3_bind_int64(q, 11, d->owner);
     sqlite3_bind_int64(q, 12, d->created_ms);
     sqlite3_bind_int64(q, 13, d->ended_ms);
+    sqlite3_bind_int(q, 14, d->last_n);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? 0 : -SQ_EIO;
@@ -90,6 +108,9 @@ static void read_row(sqlite3_stmt *q, struct lesson_def *d)
     d->owner = sqlite3_column_int64(q, 10);
     d->created_ms = sqlite3_column_int64(q, 11);
     d->ended_ms = sqlite3_column_int64(q, 12);
+    int last_n = sqlite3_column_int(q, 13);
+    d->last_n = (uint8_t)(last_n >= 0 && last_n <= LESSON_MAX_LAST_N ? last_n
+                                                                      : LESSON_DEFAULT_LAST_N);
 }
 
 int lesson_store_get(struct store *st, const char *id, struct lesson_def *out)

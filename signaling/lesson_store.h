@@ -15,6 +15,8 @@ struct store;
 #define LESSON_MAX_MINUTES 120
 #define LESSON_DEFAULT_MAX_PARTICIPANTS 500
 #define LESSON_MAX_PARTICIPANTS 500
+#define LESSON_DEFAULT_LAST_N 4     /* speaker videos each participant receives */
+#define LESSON_MAX_LAST_N 16
 
 struct lesson_def {
     char id[65];
@@ -27,6 +29,7 @@ struct lesson_def {
     bool students_publish;          /* students may publish without the floor */
     bool students_video;            /* a student with the floor may send camera/screen too */
     bool single_use;                /* the student link works once; roster links likewise */
+    uint8_t last_n;                 /* 0-16 speaker videos per participant (last-N) */
     int64_t owner;                  /* staff id of the teacher who made it */
     int64_t created_ms;
     int64_t ended_ms;               /* 0 while not ended */

@@ -98,7 +98,7 @@ void participant_random_token(char *out, size_t len)
 static bool ssrc_in_use(const struct participant *p, uint32_t ssrc)
 {
     for (size_t i = 0; i < p->sub.n_slots; i++)
-        if (p->sub.slots[i].out.ssrc == ssrc || p->sub.slots[i].out.rtx_ssrc == ssrc)
+        if (p->sub.slots[i].ssrc == ssrc || p->sub.slots[i].rtx_ssrc == ssrc)
             return true;
     return false;
 }

@@ -45,19 +45,27 @@ struct producer_ref {
     bool paused;                 /* at the server (floor.c): no right, or muted */
 };
 
-/* One m-line of the subscribe connection. Slots are never removed while the
- * connection lives, so a slot's index is its m-line's index. */
+/* One m-line (slot) of the subscribe connection: its index is its mid and
+ * fixes its role (subscribe.h). It keeps its SSRCs while the connection
+ * lives and carries whichever producer the slot choice gives it, switched
+ * without renegotiation (subscribe_slots.c). */
 struct sub_slot {
-    struct sdp_outgoing out;     /* what the next offer says about this m-line */
-    uint32_t producer_id;        /* 0: inactive */
-    char publisher[16];          /* the producer's participant (the last one when inactive) */
-    uint32_t offered_producer;   /* producer_id in the last offer sent (0: inactive there) */
-    uint32_t answered_producer;  /* producer_id in the last offer the client answered */
-    uint32_t consumer_id;        /* 0: none */
-    /* The client's last `video_size` for this slot's current track, given to
-     * its consumer when one exists (also when it is made later). */
+    uint32_t ssrc, rtx_ssrc;     /* rtx: video only */
+    uint32_t producer_id;        /* 0: idle */
+    uint32_t consumer_id;        /* 0 until the client answered an offer with this m-line */
+    char publisher[16];          /* the producer's participant, "" when idle */
+    uint8_t source;              /* enum track_source of the producer */
+    /* The client's last `video_size` for this slot, given to its consumer
+     * when one exists (also when it is made later). */
     bool sized;
     uint16_t width, height;
+};
+
+/* What a participant asked to receive (`receive_mode`). */
+enum receive_mode {
+    RECEIVE_AUTO,                /* the layer that fits each video's size and bandwidth */
+    RECEIVE_LOW,                 /* every video at its lowest layer, 320x180 at most */
+    RECEIVE_AUDIO_ONLY,          /* no video at all */
 };
 
 struct publish_side {
@@ -73,12 +81,16 @@ struct subscribe_side {
     char ufrag[PARTICIPANT_UFRAG_LEN + 1];
     char pwd[PARTICIPANT_PWD_LEN + 1];
     uint64_t session_id;         /* o= line of every offer */
-    struct sub_slot *slots;      /* owned array */
+    struct sub_slot *slots;      /* owned array: every m-line offered so far */
     size_t n_slots, cap_slots;
-    uint32_t next_mid;
+    size_t n_used;               /* slots in use (3 audio, stage, N speakers); the rest
+                                  * stay in the SDP as inactive m-lines */
+    size_t n_offered;            /* m-lines of the outstanding offer */
     uint64_t version;            /* of the last offer sent, 0 before the first */
     bool awaiting_answer;        /* at most one offer outstanding */
-    bool dirty;                  /* slots changed since the last offer */
+    bool dirty;                  /* the m-lines changed since the last offer */
+    bool slots_unsent;           /* assignments changed since the client was told */
+    enum receive_mode receive_mode;
     char *offer_sdp;             /* owned: the outstanding offer, to check the answer */
 };
 

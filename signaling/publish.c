@@ -35,11 +35,8 @@ static void close_producer(struct participant *p, size_t index)
 {
     struct signaling *s = p->sig;
     uint32_t id = p->pub.producers[index].id;
+    subscribe_producer_closing(p->lesson, id);   /* slots go idle before it closes */
     s->media->producer_close(s->media_arg, id);
-    if (p->lesson)
-        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
-            if (m != p)
-                subscribe_producer_removed(m, id);
     participant_producer_remove(p, index);
 }
 
@@ -78,10 +75,7 @@ static void open_producer(struct participant *p, const struct sdp_track *t,
         participant_producer_remove(p, p->pub.n_producers - 1);
         return;
     }
-    if (p->lesson)
-        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
-            if (m != p)
-                subscribe_producer_added(m, p, r);
+    subscribe_lesson_changed(p->lesson);
 }
 
 /* Producers follow the accepted tracks: kept by mid, closed when their m-line
@@ -243,9 +237,8 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
         floor_apply(p);
         send_answer(p, answer, tracks, n, req);
         stage_update(p->lesson);
-        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
-            if (m != p)
-                subscribe_flush(m);
+        subscribe_lesson_changed(p->lesson);   /* a source may have changed */
+        subscribe_lesson_flush(p->lesson);
     }
     free(tracks);
     free(answer);
@@ -270,8 +263,5 @@ void publish_transport_closed(struct participant *p)
      * checks from matching anything of the old one. */
     participant_random_token(p->pub.ufrag, PARTICIPANT_UFRAG_LEN);
     participant_random_token(p->pub.pwd, PARTICIPANT_PWD_LEN);
-    if (p->lesson)
-        for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
-            if (m != p)
-                subscribe_flush(m);
+    subscribe_lesson_flush(p->lesson);
 }

@@ -10,6 +10,7 @@
 #include "chat.h"
 #include "control.h"
 #include "floor.h"
+#include "layers.h"
 #include "lesson.h"
 #include "participant.h"
 #include "poll.h"
@@ -112,6 +113,7 @@ static const struct handler {
     {"publish", true, publish_handle},
     {"subscribe_answer", true, subscribe_handle_answer},
     {"video_size", true, subscribe_handle_video_size},
+    {"receive_mode", true, subscribe_handle_receive_mode},
     {"leave", true, handle_leave},
     {"chat_send", true, chat_handle_send},
     {"chat_delete", true, chat_handle_delete},
@@ -283,10 +285,14 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
     case SFU_EVENT_SPEAKING_CHANGED:
         if (s->store)
             attendance_speaking(s, ev->id, ev->value != 0, s->now_ms);
+        subscribe_speaking(s, ev->id, ev->value != 0);
+        break;
+    case SFU_EVENT_AUDIO_LEVEL:
+        subscribe_audio_level(s, ev->id, (uint8_t)(ev->value > 0 && ev->value < 128 ? ev->value
+                                                                                    : 0));
         break;
     case SFU_EVENT_LAYERS_CHANGED:
-        /* A later step tells the publisher to pause/resume its simulcast
-         * encodings (value = mask of wanted rids). */
+        layers_changed(s, ev->id, (uint32_t)ev->value);
         break;
     case SFU_EVENT_RECORDING_STOPPED:
         /* Handled once recording control exists (signaling/recording.c). */

@@ -1,9 +1,10 @@
-/* The subscribe connection (docs/protocol.md, "subscribe_offer"): Sabaq is
- * the offerer (RFC 8829 JSEP), so there is no glare. One slot (m-line) per
- * track of the other members; m-lines are never removed, an ended track's
- * slot turns inactive and may carry a later track of the same kind once the
- * client has answered an offer that showed it inactive. Consumers are made
- * only for tracks the client has answered. */
+/* The subscribe connection (docs/protocol.md, "Subscribing"): Sabaq is the
+ * offerer (RFC 8829 JSEP), so there is no glare. A fixed set of slots (see
+ * subscribe.h), each a sendonly m-line with SSRCs that never change while
+ * the connection lives; a slot switches producer on its consumer, never in
+ * SDP. m-lines are never removed: slots beyond the ones in use stay as
+ * inactive m-lines. One consumer per slot, made once the client has answered
+ * an offer with that slot (idle when no producer feeds the slot). */
 #include "subscribe.h"
 
 #include <openssl/rand.h>
@@ -13,16 +14,32 @@
 #include "sabaq/error.h"
 #include "lesson.h"
 
+#define VIDEO_SIZE_MAX 7680
+#define LOW_WIDTH 320               /* receive_mode low: every video at most this big */
+#define LOW_HEIGHT 180
+
+static enum sdp_media_kind slot_kind(size_t i)
+{
+    return i < SLOTS_AUDIO ? SDP_KIND_AUDIO : SDP_KIND_VIDEO;
+}
+
+static const char *slot_role(size_t i)
+{
+    return i < SLOTS_AUDIO ? "audio" : i == SUB_STAGE_SLOT ? "stage" : "speaker";
+}
+
 void subscribe_reset(struct participant *p)
 {
     struct subscribe_side *sub = &p->sub;
     free(sub->offer_sdp);
     sub->offer_sdp = NULL;
     sub->n_slots = 0;
-    sub->next_mid = 0;
+    sub->n_used = 0;
+    sub->n_offered = 0;
     sub->transport_id = 0;
     sub->awaiting_answer = false;
     sub->dirty = false;
+    sub->slots_unsent = false;
     participant_random_token(sub->ufrag, PARTICIPANT_UFRAG_LEN);
     participant_random_token(sub->pwd, PARTICIPANT_PWD_LEN);
     /* RFC 8866 5.2: o= session id below 2^63 so it fits a signed 64-bit integer. */
@@ -33,59 +50,29 @@ void subscribe_reset(struct participant *p)
         id &= 0x3fffffffffffffffull;
     }
     sub->session_id = id;
-    /* `version` is kept: an answer to an offer of the old connection must
-     * never match the new one's. */
+    /* `version` and `receive_mode` are kept: an answer to an offer of the old
+     * connection must never match the new one's, and the client's choice
+     * outlives a reconnection. */
 }
 
-/* An inactive slot of this kind that the client has seen inactive. */
-static struct sub_slot *reusable_slot(struct participant *p, enum sdp_media_kind kind)
-{
-    for (size_t i = 0; i < p->sub.n_slots; i++) {
-        struct sub_slot *s = &p->sub.slots[i];
-        if (s->out.kind == kind && !s->producer_id && !s->offered_producer &&
-            !s->answered_producer && !s->consumer_id)
-            return s;
-    }
-    return NULL;
-}
+/* ---- consumers ----------------------------------------------------------- */
 
-void subscribe_producer_added(struct participant *sub, const struct participant *pub,
-                              const struct producer_ref *r)
-{
-    enum sdp_media_kind kind = r->track.kind;
-    if (sub->state != PARTICIPANT_JOINED || (kind != SDP_KIND_AUDIO && kind != SDP_KIND_VIDEO))
-        return;
-    struct sub_slot *s = reusable_slot(sub, kind);
-    if (!s) {
-        if (sub->sub.n_slots >= SDP_MAX_MEDIA || !(s = participant_slot_add(sub))) {
-            signaling_log(sub->sig, "participant %s: no room for a %s track of %s (%d m-lines)",
-                          sub->id, message_kind_name(kind), pub->id, SDP_MAX_MEDIA);
-            return;
-        }
-        snprintf(s->out.mid, sizeof(s->out.mid), "%u", (unsigned)sub->sub.next_mid++);
-        s->out.kind = kind;
-    }
-    s->producer_id = r->id;
-    s->sized = false;   /* a new track: the client reports its own tile's size */
-    snprintf(s->publisher, sizeof(s->publisher), "%s", pub->id);
-    s->out.active = true;
-    s->out.ssrc = s->out.rtx_ssrc = 0;
-    s->out.ssrc = participant_new_ssrc(sub);
-    if (kind == SDP_KIND_VIDEO)
-        s->out.rtx_ssrc = participant_new_ssrc(sub);
-    snprintf(s->out.cname, sizeof(s->out.cname), "%s", pub->id);
-    snprintf(s->out.stream_id, sizeof(s->out.stream_id), "%s", pub->id);
-    snprintf(s->out.track_id, sizeof(s->out.track_id), "%s-%s", pub->id, r->track.mid);
-    sub->sub.dirty = true;
-}
-
-static void give_size(struct participant *p, const struct sub_slot *s)
+/* Slot i's size to its consumer (video only). */
+static void give_size(struct participant *p, size_t i)
 {
     const struct media_ops *m = p->sig->media;
-    if (!s->consumer_id || !s->sized || !m->consumer_set_preferred_size)
+    const struct sub_slot *s = &p->sub.slots[i];
+    if (slot_kind(i) != SDP_KIND_VIDEO || !s->consumer_id || !m->consumer_set_preferred_size)
         return;
-    int rc = m->consumer_set_preferred_size(p->sig->media_arg, s->consumer_id, s->width,
-                                            s->height);
+    bool is_low = p->sub.receive_mode == RECEIVE_LOW;
+    if (!s->sized && !is_low)
+        return;                  /* until told, the size sets no limit */
+    uint16_t w = s->sized ? s->width : VIDEO_SIZE_MAX, h = s->sized ? s->height : VIDEO_SIZE_MAX;
+    if (is_low) {
+        w = w < LOW_WIDTH ? w : LOW_WIDTH;
+        h = h < LOW_HEIGHT ? h : LOW_HEIGHT;
+    }
+    int rc = m->consumer_set_preferred_size(p->sig->media_arg, s->consumer_id, w, h);
     if (rc < 0)
         signaling_log(p->sig, "participant %s: media plane refused the size of consumer %u: %s",
                       p->id, (unsigned)s->consumer_id, sq_strerror(rc));
@@ -99,31 +86,70 @@ static void close_consumer(struct participant *p, struct sub_slot *s)
     s->consumer_id = 0;
 }
 
-void subscribe_producer_removed(struct participant *sub, uint32_t producer_id)
+void subscribe_slot_set(struct participant *p, size_t i, uint32_t producer_id,
+                        const char *publisher, enum track_source source)
 {
-    for (size_t i = 0; i < sub->sub.n_slots; i++) {
-        struct sub_slot *s = &sub->sub.slots[i];
-        if (s->producer_id != producer_id)
-            continue;
-        /* The media plane drops consumers of a closed producer itself; the
-         * explicit close keeps both sides' bookkeeping identical. */
-        close_consumer(sub, s);
-        s->producer_id = 0;
-        s->out.active = false;
-        s->out.ssrc = s->out.rtx_ssrc = 0;
-        sub->sub.dirty = true;
-    }
+    if (i >= p->sub.n_slots)
+        return;
+    struct sub_slot *s = &p->sub.slots[i];
+    if (s->producer_id == producer_id)
+        return;
+    s->producer_id = producer_id;
+    snprintf(s->publisher, sizeof(s->publisher), "%s", producer_id && publisher ? publisher : "");
+    s->source = (uint8_t)source;
+    p->sub.slots_unsent = true;
+    const struct media_ops *m = p->sig->media;
+    if (!s->consumer_id || !m->consumer_set_producer)
+        return;
+    int rc = m->consumer_set_producer(p->sig->media_arg, s->consumer_id, producer_id);
+    if (rc < 0)
+        signaling_log(p->sig, "participant %s: media plane refused producer %u for slot %zu: %s",
+                      p->id, (unsigned)producer_id, i, sq_strerror(rc));
 }
 
-void subscribe_on_join(struct participant *p)
+/* ---- slots and offers -------------------------------------------------- */
+
+void subscribe_set_used(struct participant *p, size_t n_speakers)
 {
-    if (!p->lesson)
+    struct subscribe_side *sub = &p->sub;
+    if (n_speakers > SLOTS_MAX_SPEAKERS)
+        n_speakers = SLOTS_MAX_SPEAKERS;
+    size_t want = SUB_FIRST_SPEAKER + n_speakers;
+    if (want == sub->n_used)
         return;
-    for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
-        if (m != p)
-            for (size_t i = 0; i < m->pub.n_producers; i++)
-                subscribe_producer_added(p, m, &m->pub.producers[i]);
-    subscribe_flush(p);
+    while (sub->n_slots < want) {
+        struct sub_slot *s = participant_slot_add(p);
+        if (!s) {
+            signaling_log(p->sig, "participant %s: out of memory for subscribe slots", p->id);
+            want = sub->n_slots;
+            break;
+        }
+        s->ssrc = participant_new_ssrc(p);
+        if (slot_kind(sub->n_slots - 1) == SDP_KIND_VIDEO)
+            s->rtx_ssrc = participant_new_ssrc(p);
+    }
+    for (size_t i = want; i < sub->n_used; i++)
+        subscribe_slot_set(p, i, 0, NULL, TRACK_SOURCE_CAMERA);
+    if (sub->n_offered == 0 && sub->n_slots > want)
+        sub->n_slots = want;     /* never offered: m-lines may still go */
+    sub->n_used = want;
+    sub->dirty = true;
+}
+
+static void slot_outgoing(const struct participant *p, size_t i, struct sdp_outgoing *out)
+{
+    const struct sub_slot *s = &p->sub.slots[i];
+    memset(out, 0, sizeof(*out));
+    snprintf(out->mid, sizeof(out->mid), "%zu", i);
+    out->kind = slot_kind(i);
+    out->active = i < p->sub.n_used;
+    out->ssrc = out->active ? s->ssrc : 0;
+    out->rtx_ssrc = out->active && out->kind == SDP_KIND_VIDEO ? s->rtx_ssrc : 0;
+    /* Each slot its own stream: what it shows changes, so no lip sync
+     * group would hold. */
+    snprintf(out->cname, sizeof(out->cname), "sabaq-%zu", i);
+    snprintf(out->stream_id, sizeof(out->stream_id), "slot-%zu", i);
+    snprintf(out->track_id, sizeof(out->track_id), "%s-%zu", slot_role(i), i);
 }
 
 /* Sabaq's offer as text (malloc'd), or NULL. */
@@ -138,7 +164,7 @@ static char *write_offer(struct participant *p, uint64_t version)
     int rc = -SQ_ENOMEM;
     if (outs && offer && text) {
         for (size_t i = 0; i < sub->n_slots; i++)
-            outs[i] = sub->slots[i].out;
+            slot_outgoing(p, i, &outs[i]);
         rc = sdp_offer_subscribe(&local, outs, sub->n_slots, sub->session_id, version, offer);
         if (rc == 0)
             rc = sdp_write(offer, text, SDP_MAX_TEXT);
@@ -155,46 +181,82 @@ static char *write_offer(struct participant *p, uint64_t version)
     return shrunk ? shrunk : text;
 }
 
+/* {mid, kind, role, participant, source, active}: what slot i shows now. */
+static json_t *slot_json(const struct participant *p, size_t i)
+{
+    const struct sub_slot *s = &p->sub.slots[i];
+    bool has = s->producer_id != 0;
+    json_t *t = json_object();
+    char mid[24];
+    snprintf(mid, sizeof(mid), "%zu", i);
+    json_object_set_new(t, "mid", json_string(mid));
+    json_object_set_new(t, "kind", json_string(message_kind_name(slot_kind(i))));
+    json_object_set_new(t, "role", json_string(slot_role(i)));
+    json_object_set_new(t, "participant", has ? json_string(s->publisher) : json_null());
+    json_object_set_new(t, "source",
+                        has ? json_string(track_source_name((enum track_source)s->source))
+                            : json_null());
+    json_object_set_new(t, "active", json_boolean(has));
+    return t;
+}
+
+static json_t *slots_list(const struct participant *p)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < p->sub.n_slots; i++)
+        json_array_append_new(list, slot_json(p, i));
+    return list;
+}
+
 static json_t *offer_message(const struct participant *p, const char *sdp)
 {
     json_t *m = message_new("subscribe_offer", NULL);
     json_object_set_new(m, "sdp", json_string(sdp));
     json_object_set_new(m, "version", json_integer((json_int_t)p->sub.version));
-    json_t *list = json_array();
-    for (size_t i = 0; i < p->sub.n_slots; i++) {
-        const struct sub_slot *s = &p->sub.slots[i];
-        json_t *t = json_object();
-        json_object_set_new(t, "mid", json_string(s->out.mid));
-        json_object_set_new(t, "kind", json_string(message_kind_name(s->out.kind)));
-        json_object_set_new(t, "participant", json_string(s->publisher));
-        json_object_set_new(t, "active", json_boolean(s->out.active));
-        json_array_append_new(list, t);
-    }
-    json_object_set_new(m, "tracks", list);
+    json_object_set_new(m, "tracks", slots_list(p));
     return m;
+}
+
+static bool has_media(const struct participant *p)
+{
+    for (size_t i = 0; i < p->sub.n_slots; i++)
+        if (p->sub.slots[i].producer_id)
+            return true;
+    return false;
 }
 
 void subscribe_flush(struct participant *p)
 {
     struct subscribe_side *sub = &p->sub;
-    if (p->state != PARTICIPANT_JOINED || !sub->dirty || sub->awaiting_answer)
+    if (p->state != PARTICIPANT_JOINED)
         return;
-    if (sub->n_slots == 0) {
+    /* The first offer waits for something to receive: a lesson nobody
+     * publishes in needs no connection yet. */
+    bool is_first = sub->n_offered == 0;
+    if (sub->dirty && !sub->awaiting_answer && sub->n_slots && (!is_first || has_media(p))) {
+        char *text = write_offer(p, sub->version + 1);
+        if (!text)
+            return;
+        free(sub->offer_sdp);
+        sub->offer_sdp = text;
+        sub->version++;
+        sub->awaiting_answer = true;
         sub->dirty = false;
+        sub->n_offered = sub->n_slots;
+        sub->slots_unsent = false;   /* the offer's `tracks` say it */
+        participant_send(p, offer_message(p, text));
         return;
     }
-    char *text = write_offer(p, sub->version + 1);
-    if (!text)
+    /* Before the first offer there is nothing the client could map. */
+    if (!sub->slots_unsent || is_first)
         return;
-    free(sub->offer_sdp);
-    sub->offer_sdp = text;
-    sub->version++;
-    sub->awaiting_answer = true;
-    sub->dirty = false;
-    for (size_t i = 0; i < sub->n_slots; i++)
-        sub->slots[i].offered_producer = sub->slots[i].producer_id;
-    participant_send(p, offer_message(p, text));
+    sub->slots_unsent = false;
+    json_t *m = message_new("slots", NULL);
+    json_object_set_new(m, "slots", slots_list(p));
+    participant_send(p, m);
 }
+
+/* ---- the answer -------------------------------------------------------- */
 
 static int ensure_transport(struct participant *p, const struct sdp_session *answer, json_t *req)
 {
@@ -229,28 +291,31 @@ static bool answer_receives(const struct sdp_session *answer, size_t i)
     return d == SDP_RECVONLY || d == SDP_SENDRECV;
 }
 
-/* The client accepted the outstanding offer: consumers for its active slots. */
+/* The client accepted the outstanding offer: a consumer for each slot in use
+ * that it receives (idle when nothing feeds it yet), none for the rest. */
 static void apply_answer(struct participant *p, const struct sdp_session *answer)
 {
     struct signaling *s = p->sig;
-    for (size_t i = 0; i < p->sub.n_slots; i++) {
+    for (size_t i = 0; i < p->sub.n_offered && i < p->sub.n_slots; i++) {
         struct sub_slot *slot = &p->sub.slots[i];
-        slot->answered_producer = slot->offered_producer;
-        if (!slot->producer_id || slot->offered_producer != slot->producer_id) {
+        if (i >= p->sub.n_used || !answer_receives(answer, i)) {
             close_consumer(p, slot);
             continue;
         }
-        if (slot->consumer_id || !answer_receives(answer, i))
+        if (slot->consumer_id)
             continue;
+        struct sdp_outgoing out;
+        slot_outgoing(p, i, &out);
         uint32_t id = ++s->next_consumer;
         int rc = s->media->consumer_create(s->media_arg, id, p->sub.transport_id,
-                                           slot->producer_id, &slot->out);
-        if (rc < 0)
-            signaling_log(s, "participant %s: media plane refused consumer of producer %u: %s",
-                          p->id, (unsigned)slot->producer_id, sq_strerror(rc));
-        else
-            slot->consumer_id = id;
-        give_size(p, slot);   /* a video_size that came before the answer */
+                                           slot->producer_id, &out);
+        if (rc < 0) {
+            signaling_log(s, "participant %s: media plane refused the consumer of slot %zu: %s",
+                          p->id, i, sq_strerror(rc));
+            continue;
+        }
+        slot->consumer_id = id;
+        give_size(p, i);   /* a video_size or receive_mode that came before */
     }
 }
 
@@ -314,8 +379,9 @@ void subscribe_handle_answer(struct participant *p, json_t *msg, json_t *req)
     free(offer);
 }
 
+/* ---- what the client asks for ------------------------------------------ */
+
 /* An integer field of 0..VIDEO_SIZE_MAX, or -1. */
-#define VIDEO_SIZE_MAX 7680
 static int size_field(const json_t *msg, const char *key)
 {
     json_t *v = json_object_get(msg, key);
@@ -335,24 +401,68 @@ void subscribe_handle_video_size(struct participant *p, json_t *msg, json_t *req
                                "integers 0..%d", VIDEO_SIZE_MAX);
         return;
     }
-    struct sub_slot *s = NULL;
-    for (size_t i = 0; i < p->sub.n_slots && !s; i++)
-        if (strcmp(p->sub.slots[i].out.mid, mid) == 0)
-            s = &p->sub.slots[i];
-    if (!s || s->out.kind != SDP_KIND_VIDEO) {
+    /* Offered m-lines only (answered or not: a size may come first). */
+    size_t index = p->sub.n_slots;
+    for (size_t i = 0; i < p->sub.n_offered && index == p->sub.n_slots; i++) {
+        char m[24];
+        snprintf(m, sizeof(m), "%zu", i);
+        if (strcmp(m, mid) == 0 && slot_kind(i) == SDP_KIND_VIDEO)
+            index = i;
+    }
+    if (index == p->sub.n_slots) {
         participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "video_size", req,
                                "no video m-line with mid \"%.32s\" on the subscribe connection",
                                mid);
         return;
     }
     /* Tiles report only changes, but a repeat must not reach the media plane. */
+    struct sub_slot *s = &p->sub.slots[index];
     if (s->sized && s->width == w && s->height == h)
         return;
     s->sized = true;
     s->width = (uint16_t)w;
     s->height = (uint16_t)h;
-    give_size(p, s);
+    give_size(p, index);
 }
+
+void subscribe_handle_receive_mode(struct participant *p, json_t *msg, json_t *req)
+{
+    static const char *const names[] = {"auto", "low", "audio_only"};
+    const char *mode = message_string(msg, "mode");
+    int m = -1;
+    for (int i = 0; mode && i < 3; i++)
+        if (strcmp(mode, names[i]) == 0)
+            m = i;
+    if (m < 0) {
+        participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "receive_mode", req,
+                               "\"mode\" must be \"auto\", \"low\" or \"audio_only\"");
+        return;
+    }
+    enum receive_mode was = p->sub.receive_mode;
+    p->sub.receive_mode = (enum receive_mode)m;
+    json_t *ok = message_new("receive_mode_ok", req);
+    json_object_set_new(ok, "mode", json_string(names[m]));
+    participant_send(p, ok);
+    if (was == (enum receive_mode)m)
+        return;
+    signaling_log(p->sig, "participant %s receives %s", p->id, names[m]);
+    /* Sizes: low caps them, leaving low lifts the cap (to the tile's size,
+     * or no limit when none was reported). */
+    const struct media_ops *media = p->sig->media;
+    for (size_t i = SLOTS_AUDIO; i < p->sub.n_slots; i++) {
+        struct sub_slot *s = &p->sub.slots[i];
+        if (was == RECEIVE_LOW && !s->sized && s->consumer_id && media->consumer_set_preferred_size)
+            media->consumer_set_preferred_size(p->sig->media_arg, s->consumer_id, VIDEO_SIZE_MAX,
+                                               VIDEO_SIZE_MAX);
+        else
+            give_size(p, i);
+    }
+    /* audio_only detaches the video slots, leaving it gives them back. */
+    subscribe_lesson_changed(p->lesson);
+    subscribe_lesson_flush(p->lesson);
+}
+
+/* ---- the end of a connection ------------------------------------------- */
 
 void subscribe_release(struct participant *p)
 {

@@ -126,6 +126,9 @@ enum sfu_event_type {
                                     * detail = those rids ("q,h"). A layer leaves the mask
                                     * after ~5 s unwanted (the publisher may pause it), joins
                                     * it at once when wanted again (resume it). */
+    SFU_EVENT_AUDIO_LEVEL,         /* audio producer `id` speaks this loud: value = dB above the
+                                    * speaking threshold (0..45, averaged over ~400 ms), every
+                                    * 250 ms while SPEAKING_CHANGED says it speaks */
     SFU_EVENT_RECORDING_STOPPED,   /* recording `id` is finished and closed: value 0 or a
                                     * negative -SQ_E code; detail "stopped", "disk_full" or
                                     * "write_error" */
@@ -134,7 +137,8 @@ enum sfu_event_type {
 struct sfu_event {
     enum sfu_event_type type;
     uint32_t id;                   /* transport or producer id */
-    int32_t value;                 /* SPEAKING_CHANGED: 1 or 0; LAYERS_CHANGED: the mask */
+    int32_t value;                 /* SPEAKING_CHANGED: 1 or 0; LAYERS_CHANGED: the mask;
+                                    * AUDIO_LEVEL: the loudness */
     char detail[64];
 };
 

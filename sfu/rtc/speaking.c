@@ -12,17 +12,23 @@
 #define MAX_CLOSES 64
 #define SILENCE 127
 
-static void set_speaking(struct speaking *s, struct rtc_env *env, uint32_t id, bool on)
+/* rtc_env_emit() has no value argument: the event is built here. */
+static void emit(struct rtc_env *env, enum sfu_event_type type, uint32_t id, int32_t value)
 {
     struct sfu_event ev;
-    s->is_speaking = on;
-    /* rtc_env_emit() has no value argument: the event is built here. */
     memset(&ev, 0, sizeof(ev));
-    ev.type = SFU_EVENT_SPEAKING_CHANGED;
+    ev.type = type;
     ev.id = id;
-    ev.value = on ? 1 : 0;
+    ev.value = value;
     if (env && env->emit)
         env->emit(env->emit_arg, &ev);
+}
+
+static void set_speaking(struct speaking *s, struct rtc_env *env, uint32_t id, bool on)
+{
+    s->is_speaking = on;
+    s->level_buckets = 0;
+    emit(env, SFU_EVENT_SPEAKING_CHANGED, id, on ? 1 : 0);
 }
 
 static int popcount(uint32_t v)
@@ -59,6 +65,10 @@ static void close_bucket(struct speaking *s, struct rtc_env *env, uint32_t id)
         set_speaking(s, env, id, true);
     else if (s->is_speaking && !(s->loud_mask & STOP_MASK))
         set_speaking(s, env, id, false);
+    else if (s->is_speaking && ++s->level_buckets >= SPEAKING_LEVEL_BUCKETS) {
+        s->level_buckets = 0;
+        emit(env, SFU_EVENT_AUDIO_LEVEL, id, speaking_loudness(s));
+    }
 }
 
 static void advance(struct speaking *s, struct rtc_env *env, uint32_t id, uint64_t now_us)

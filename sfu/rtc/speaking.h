@@ -2,8 +2,9 @@
  * (RFC 6464: 0..127 = -dBov, 127 = silence, lower is louder). One per audio
  * producer, fed the level of every packet and a periodic tick, it emits
  * SFU_EVENT_SPEAKING_CHANGED {id, value 1/0} through the core's event sink
- * only when the state changes, and keeps a loudness score for speaker
- * selection (speaker_select.h).
+ * only when the state changes, and keeps a loudness score that it reports
+ * (SFU_EVENT_AUDIO_LEVEL) for the control plane's choice of the loudest
+ * speakers (signaling/slots.h: the media plane knows no lessons).
  *
  * Time is cut into SPEAKING_BUCKET_US buckets. At the end of each, the
  * smoothed level is the mean level of the packets of the last two buckets
@@ -14,7 +15,8 @@
  * loud speech within 250 ms), and stops after SPEAKING_STOP_BUCKETS buckets (1 s) without a loud one. So
  * a cough or one loud packet never starts it, and the pauses between words
  * and sentences never stop it. No allocation, a few integer operations per
- * packet. */
+ * packet. While speaking, it also emits SFU_EVENT_AUDIO_LEVEL {id,
+ * loudness} every SPEAKING_LEVEL_BUCKETS buckets. */
 #ifndef SABAQ_RTC_SPEAKING_H
 #define SABAQ_RTC_SPEAKING_H
 
@@ -32,6 +34,10 @@ struct rtc_env;
 #define SPEAKING_START_BUCKETS 5  /* 250 ms ... */
 #define SPEAKING_START_LOUD 4     /* ... of which 4 loud: one dip between syllables is fine */
 #define SPEAKING_STOP_BUCKETS 20  /* 1 s without a loud bucket */
+/* While speaking, SFU_EVENT_AUDIO_LEVEL {id, loudness} every this many
+ * buckets (250 ms): enough for the control plane to rank the loudest
+ * speakers, a few events a second per speaker at most. */
+#define SPEAKING_LEVEL_BUCKETS 5
 
 struct speaking {
     bool is_speaking;
@@ -41,6 +47,7 @@ struct speaking {
     uint64_t bucket_end_us;      /* when the open bucket closes */
     uint32_t loud_mask;          /* bit i: the bucket closed i buckets ago was loud */
     uint16_t loudness_q8;        /* loudness (below) times 256 */
+    uint8_t level_buckets;       /* buckets since the last AUDIO_LEVEL event */
 };
 
 /* One packet's level (0..127) for producer `id`. */

@@ -37,7 +37,7 @@ CHECKS = 0
 PUSHED = {"participant_joined", "participant_left", "participant_away", "subscribe_offer",
           "chat_state", "chat_history", "chat", "chat_deleted", "poll", "poll_tally",
           "poll_results", "attendance", "attendance_update", "hands", "hand", "lobby",
-          "floor", "rights", "muted", "lesson_state", "transport_closed"}
+          "floor", "rights", "muted", "lesson_state", "transport_closed", "slots", "layers"}
 
 
 def check(cond, what):

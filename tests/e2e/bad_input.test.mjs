@@ -196,7 +196,7 @@ async function wsProbe([url, cases]) {
   const pushed = new Set(['subscribe_offer', 'participant_joined', 'participant_left',
     'participant_away', 'chat_state', 'chat_history', 'poll', 'poll_results', 'poll_tally',
     'attendance', 'attendance_update', 'hands', 'hand', 'lobby', 'floor', 'rights', 'muted',
-    'lesson_state', 'chat']);
+    'lesson_state', 'chat', 'slots', 'layers']);
   const ws = new WebSocket(url);
   const inbox = [];
   let wake = null;

@@ -132,6 +132,8 @@ run_test classroom node tests/e2e/classroom.test.mjs
 run_test classroom_data /usr/bin/python3 tests/e2e/classroom_data.test.py
 run_test whip /usr/bin/python3 tests/e2e/whip.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
+run_test lastn node tests/e2e/lastn.test.mjs
+run_test layers node tests/e2e/layers.test.mjs
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "e2e: the server is not running at the end"

@@ -49,6 +49,44 @@ export class Publisher {
     this.tracks = []; // Sabaq's `tracks` from the last publish_answer
     this.screenTr = null; // the screen share's own transceiver, once made
     this.chain = Promise.resolve();
+    this.closed = false;
+    // The server asks to pause the simulcast layers nobody watches.
+    sig.on('layers', (m) => {
+      if (this.closed) return;
+      const run = this.chain.then(() => this.applyLayers(m));
+      this.chain = run.catch(() => {});
+    });
+  }
+
+  // `layers` {mid, active: [rids]}: the encodings above the best one listed
+  // are turned off (encodings[i].active), so the browser stops encoding and
+  // sending what no subscriber receives. Every encoding up to the best one
+  // listed stays on: the browser may not send the top one (a 640x480 camera
+  // gets two layers, CPU or bandwidth limits drop more), and the server can
+  // only fall back to a layer that is being sent. The lowest layer always
+  // stays on: a new viewer then gets a picture at once, and it costs little.
+  async applyLayers(msg) {
+    if (!this.pc || !Array.isArray(msg.active)) return;
+    const tr = this.pc.getTransceivers().find((t) => t.mid === String(msg.mid) && !t.stopped);
+    if (!tr || !tr.sender) return;
+    const params = tr.sender.getParameters();
+    const encodings = params.encodings || [];
+    if (encodings.length < 2) return;
+    const want = new Set(msg.active.map(String));
+    let best = 0;
+    encodings.forEach((e, i) => {
+      if (!e.rid || want.has(e.rid)) best = i;
+    });
+    let changed = false;
+    encodings.forEach((e, i) => {
+      const active = i <= best;
+      if (e.active !== active) {
+        e.active = active;
+        changed = true;
+      }
+    });
+    if (changed) await tr.sender.setParameters(params);
+    this.activeLayers = encodings.filter((e) => e.active).map((e) => e.rid);
   }
 
   // Sends `audio` and `video` (MediaStreamTracks or null for nothing).
@@ -154,36 +192,42 @@ export class Publisher {
     this.pc = null;
     this.tracks = [];
     this.screenTr = null;
+    this.closed = true;
   }
 }
 
-// The receiving side. Offers are applied one at a time, in order; an offer
-// that a newer one has already superseded is skipped (each offer describes
-// every m-line, so the newest is enough). After each answer, onChange gets
-// the current sources: Map participant id -> {audio: [tracks], video: [tracks]}.
+// The receiving side: a fixed set of slots (docs/protocol.md, "Subscribing"),
+// m-line i = mid "i": three audio slots, the stage, then the speaker videos.
+// Who is in each slot changes without renegotiation: the offer's `tracks` say
+// it first, then `slots` messages. Offers and `slots` are applied one at a
+// time, in order; an offer that a newer one has already superseded is
+// skipped (each offer describes every m-line). After each change onChange
+// gets the current sources: Map participant id -> {audio: [tracks],
+// video: [tracks]} (a slot's track moves to the tile of whoever it shows
+// now), and onSlots, if given, the slot list: [{mid, kind, role ("audio",
+// "stage", "speaker"), participant (or null), source ("mic", "camera",
+// "screen" or null), track}].
 export class Subscriber {
-  constructor(sig, { onState, onChange, onError }) {
+  constructor(sig, { onState, onChange, onError, onSlots }) {
     this.sig = sig;
     this.onChange = onChange;
     this.onError = onError;
+    this.onSlots = onSlots || null;
     this.pc = new RTCPeerConnection(PC_CONFIG);
     this.version = 0; // of the last offer answered
     this.newest = 0; // of the last offer received
-    this.trackInfo = new Map(); // mid -> {kind, participant, active}
-    this.streamOfMid = new Map(); // mid -> msid stream id, a fallback for trackInfo
+    this.trackInfo = new Map(); // mid -> {mid, kind, role, participant, source, active}
     this.midOfTrack = new Map(); // receiving MediaStreamTrack -> its mid (for video_size)
     this.chain = Promise.resolve();
+    this.closed = false;
     watchStates(this.pc, 'subscribe', onState);
     this.pc.addEventListener('track', (ev) => {
-      const mid = ev.transceiver && ev.transceiver.mid;
-      if (mid !== null && mid !== undefined && ev.streams.length > 0) {
-        this.streamOfMid.set(String(mid), ev.streams[0].id);
-      }
       ev.track.addEventListener('ended', () => this.report());
       ev.track.addEventListener('mute', () => this.report());
       ev.track.addEventListener('unmute', () => this.report());
       this.report();
     });
+    sig.on('slots', (m) => this.handleSlots(m));
   }
 
   handleOffer(msg) {
@@ -193,6 +237,21 @@ export class Subscriber {
       .catch((e) => this.onError(new Error(`subscribe offer ${msg.version}: ${e.message}`)));
   }
 
+  // `slots`: new assignments for m-lines already negotiated.
+  handleSlots(msg) {
+    if (this.closed || !Array.isArray(msg.slots)) return;
+    this.chain = this.chain.then(() => {
+      if (this.closed) return;
+      this.setInfo(msg.slots);
+      this.report();
+    });
+  }
+
+  setInfo(list) {
+    this.trackInfo = new Map();
+    for (const t of list || []) this.trackInfo.set(String(t.mid), t);
+  }
+
   async apply(msg) {
     if (typeof msg.version === 'number' && msg.version < this.newest) return;
     await this.pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
@@ -200,34 +259,49 @@ export class Subscriber {
     await this.pc.setLocalDescription(answer);
     this.sig.send({ type: 'subscribe_answer', sdp: this.pc.localDescription.sdp, version: msg.version });
     this.version = msg.version;
-    this.trackInfo = new Map();
-    for (const t of msg.tracks || []) this.trackInfo.set(String(t.mid), t);
+    this.setInfo(msg.tracks);
     this.report();
   }
 
-  // Which participant each receiving transceiver carries now. The `tracks`
-  // list of the offer is authoritative (m-lines are reused); the msid stream
-  // id covers an offer without it.
+  // Every negotiated slot with what it shows now.
+  slots() {
+    const out = [];
+    if (this.pc.signalingState === 'closed') return out;
+    for (const tr of this.pc.getTransceivers()) {
+      if (tr.mid === null || tr.stopped) continue;
+      const mid = String(tr.mid);
+      const info = this.trackInfo.get(mid);
+      if (!info) continue;
+      const track = tr.receiver.track;
+      const shows = info.active !== false && info.participant && tr.currentDirection !== 'inactive' &&
+        track && track.readyState !== 'ended';
+      out.push({
+        mid,
+        kind: info.kind,
+        role: info.role,
+        participant: shows ? info.participant : null,
+        source: shows ? info.source || null : null,
+        track: shows ? track : null,
+      });
+    }
+    return out;
+  }
+
+  // Which participant each slot carries now, grouped for the tiles.
   sources() {
     const out = new Map();
     this.midOfTrack = new Map();
-    if (this.pc.signalingState === 'closed') return out;
-    for (const tr of this.pc.getTransceivers()) {
-      if (tr.mid === null || tr.stopped || tr.currentDirection === 'inactive') continue;
-      const mid = String(tr.mid);
-      const info = this.trackInfo.get(mid);
-      if (info && info.active === false) continue;
-      const participant = (info && info.participant) || this.streamOfMid.get(mid);
-      const track = tr.receiver.track;
-      if (!participant || !track || track.readyState === 'ended') continue;
-      this.midOfTrack.set(track, mid);
-      if (!out.has(participant)) out.set(participant, { audio: [], video: [] });
-      (track.kind === 'audio' ? out.get(participant).audio : out.get(participant).video).push(track);
+    for (const s of this.slots()) {
+      if (!s.participant) continue;
+      this.midOfTrack.set(s.track, s.mid);
+      if (!out.has(s.participant)) out.set(s.participant, { audio: [], video: [] });
+      (s.track.kind === 'audio' ? out.get(s.participant).audio : out.get(s.participant).video).push(s.track);
     }
     return out;
   }
 
   report() {
+    if (this.onSlots) this.onSlots(this.slots());
     this.onChange(this.sources());
   }
 
@@ -236,7 +310,15 @@ export class Subscriber {
     return this.midOfTrack.get(track);
   }
 
+  // Asks for 'auto', 'low' (every video at most 320x180) or 'audio_only' (no
+  // video at all): the server switches the slots, no renegotiation. Resolves
+  // with `receive_mode_ok`.
+  setReceiveMode(mode) {
+    return this.sig.request({ type: 'receive_mode', mode });
+  }
+
   close() {
+    this.closed = true;
     this.pc.close();
   }
 }

@@ -184,6 +184,61 @@ TEST(speaking_loudness_orders_speakers) {
     ASSERT_EQ(0, speaking_loudness(&a.s));
 }
 
+struct levels {
+    size_t n, n_speaking;
+    int32_t value[64];
+    uint64_t at_us[64];
+    uint64_t now_us;
+};
+
+static void capture_levels(void *arg, const struct sfu_event *ev)
+{
+    struct levels *r = arg;
+    if (ev->type == SFU_EVENT_SPEAKING_CHANGED)
+        r->n_speaking++;
+    if (ev->type != SFU_EVENT_AUDIO_LEVEL || r->n == 64)
+        return;
+    r->value[r->n] = ev->value;
+    r->at_us[r->n] = r->now_us;
+    r->n++;
+}
+
+TEST(speaking_reports_its_loudness_every_250ms_only_while_speaking) {
+    struct sim m;
+    struct levels lv;
+    sim_init(&m);
+    memset(&lv, 0, sizeof(lv));
+    m.env.emit = capture_levels;
+    m.env.emit_arg = &lv;
+    /* The recorder's clock is the levels' one here. */
+    for (uint64_t end = m.now_us + 2000 * MS; m.now_us < end; m.now_us += PACKET_US) {
+        lv.now_us = m.now_us;
+        speaking_on_level(&m.s, &m.env, 7, QUIET, m.now_us);
+    }
+    ASSERT_EQ(0, lv.n);
+    for (uint64_t end = m.now_us + 3000 * MS; m.now_us < end; m.now_us += PACKET_US) {
+        lv.now_us = m.now_us;
+        speaking_on_level(&m.s, &m.env, 7, LOUD, m.now_us);
+    }
+    ASSERT_EQ(1, lv.n_speaking);
+    /* Started at ~250 ms: then one level every 250 ms, 10 or 11 of them. */
+    ASSERT(lv.n >= 10 && lv.n <= 11);
+    for (size_t i = 1; i < lv.n; i++)   /* buckets close at the next 20 ms packet */
+        ASSERT(lv.at_us[i] - lv.at_us[i - 1] >= 240 * MS &&
+               lv.at_us[i] - lv.at_us[i - 1] <= 260 * MS);
+    ASSERT(lv.value[lv.n - 1] >= 19 && lv.value[lv.n - 1] <= 20);   /* 45 - 25 dB */
+    ASSERT(lv.value[0] < lv.value[lv.n - 1]);                       /* still rising */
+    size_t talking = lv.n;
+    for (uint64_t end = m.now_us + 3000 * MS; m.now_us < end; m.now_us += PACKET_US) {
+        lv.now_us = m.now_us;
+        speaking_on_level(&m.s, &m.env, 7, QUIET, m.now_us);
+    }
+    ASSERT_EQ(2, lv.n_speaking);
+    /* Until the stop (1 s later) levels go on, falling; then none. */
+    ASSERT(lv.n > talking && lv.n <= talking + 4);
+    ASSERT(lv.value[lv.n - 1] < lv.value[talking - 1]);
+}
+
 /* ---- the producer's hook ---------------------------------------------- */
 
 #define PUB_EXT_LEVEL 3

@@ -108,6 +108,7 @@ TEST(only_teachers_create_lessons_and_every_field_is_checked)
         "{\"title\":\"x\",\"max_participants\":501}", "{\"title\":\"x\",\"lobby\":\"yes\"}",
         "{\"title\":\"x\",\"start\":\"tomorrow\"}", "{\"title\":\"x\",\"start\":\"2025-02-30T10:00\"}",
         "{\"title\":\"x\",\"colour\":\"red\"}", "{\"title\":\"x\",\"title\":\"y\"}",
+        "{\"title\":\"x\",\"last_n\":17}", "{\"title\":\"x\",\"last_n\":-1}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int st = status_of(&a, "POST", "/api/lessons", a.cookie, bad[i], code);
@@ -125,6 +126,7 @@ TEST(only_teachers_create_lessons_and_every_field_is_checked)
     ASSERT_EQ(1756717200000LL, ji(l, "start_ms"));
     ASSERT_EQ(45, ji(l, "duration_min"));
     ASSERT_EQ(500, ji(l, "max_participants"));
+    ASSERT_EQ(4, ji(l, "last_n"));
     ASSERT(json_is_true(json_object_get(l, "lobby")));
     ASSERT(strncmp(js(json_object_get(o, "links"), "student"), "https://school.kz:8443/?t=",
                    26) == 0);

@@ -95,20 +95,23 @@ TEST(publish_offers_the_tracks_to_the_other_member)
     json_t *m = harness_next_of(b, "subscribe_offer");
     ASSERT(m);
     ASSERT_EQ(1, ji(m, "version"));
+    /* The slots (test_subscribe.c): a's mic in the first audio slot (mid 0),
+     * its camera in the first speaker slot (mid 4). */
     json_t *tracks = json_object_get(m, "tracks");
-    ASSERT_EQ(2, json_array_size(tracks));
-    for (size_t i = 0; i < 2; i++) {
+    ASSERT_EQ(8, json_array_size(tracks));
+    for (size_t i = 0; i < 8; i++) {
         json_t *t = json_array_get(tracks, i);
-        ASSERT_STR_EQ(i ? "1" : "0", js(t, "mid"));
-        ASSERT_STR_EQ(i ? "video" : "audio", js(t, "kind"));
-        ASSERT_STR_EQ("p1", js(t, "participant"));
-        ASSERT(json_is_true(json_object_get(t, "active")));
+        bool is_a = i == 0 || i == 4;
+        ASSERT_STR_EQ(i < 3 ? "audio" : "video", js(t, "kind"));
+        ASSERT(is_a ? strcmp(js(t, "participant"), "p1") == 0
+                    : json_is_null(json_object_get(t, "participant")));
+        ASSERT(json_is_true(json_object_get(t, "active")) == is_a);
     }
     const char *sdp = js(m, "sdp");
     ASSERT(strstr(sdp, "a=ice-lite"));
     ASSERT(strstr(sdp, "a=setup:actpass"));
-    ASSERT(strstr(sdp, "a=msid:p1 p1-0"));
-    ASSERT(strstr(sdp, "a=msid:p1 p1-1"));
+    ASSERT(strstr(sdp, "a=msid:slot-0 audio-0"));
+    ASSERT(strstr(sdp, "a=msid:slot-4 speaker-4"));
     ASSERT(strstr(sdp, "a=ssrc-group:FID"));
     json_decref(m);
     ASSERT_EQ(0, harness_pending(b));

@@ -7,7 +7,8 @@
 
 #include "harness.h"
 
-/* b joins after a, a publishes audio (mid 0) + video (mid 1) to b. Returns
+/* b joins after a, a publishes audio + video, which b gets in slots 0 and 4
+ * (its first audio and first speaker slot). Returns
  * b's first subscribe_offer (owned). */
 static json_t *setup(struct harness *h, struct fake_conn **a, struct fake_conn **b)
 {
@@ -51,11 +52,11 @@ TEST(video_size_reaches_the_consumer_of_that_mid)
     ASSERT(offer);
     answer(&h, b, offer);
     json_decref(offer);
-    const struct fake_call *video = fake_find(&h.media, "consumer_create", 1);
-    ASSERT_STR_EQ("1", video->out.mid);
+    const struct fake_call *video = fake_find(&h.media, "consumer_create", 4);
+    ASSERT_STR_EQ("4", video->out.mid);   /* a's camera: the first speaker slot */
     uint32_t video_id = video->id;
 
-    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":320,\"height\":180}");
+    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":320,\"height\":180}");
     ASSERT_EQ(0, harness_pending(b));   /* accepted silently */
     ASSERT_EQ(1, fake_count(&h.media, "consumer_size"));
     const struct fake_call *c = fake_find(&h.media, "consumer_size", 0);
@@ -64,15 +65,15 @@ TEST(video_size_reaches_the_consumer_of_that_mid)
     ASSERT_EQ(180, c->height);
 
     /* A repeat does not reach the media plane; a change and 0x0 do. */
-    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":320,\"height\":180}");
+    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":320,\"height\":180}");
     ASSERT_EQ(1, fake_count(&h.media, "consumer_size"));
-    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":0,\"height\":0}");
+    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":0,\"height\":0}");
     ASSERT_EQ(2, fake_count(&h.media, "consumer_size"));
     c = fake_find(&h.media, "consumer_size", 1);
     ASSERT_EQ(video_id, c->id);
     ASSERT_EQ(0, c->width);
     ASSERT_EQ(0, c->height);
-    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":7680,\"height\":4320}");
+    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":7680,\"height\":4320}");
     ASSERT_EQ(7680, fake_find(&h.media, "consumer_size", 2)->width);
     ASSERT_EQ(0, harness_pending(b));
     harness_free(&h);
@@ -84,14 +85,14 @@ TEST(video_size_before_the_answer_is_given_when_the_consumer_is_made)
     struct fake_conn *a, *b;
     json_t *offer = setup(&h, &a, &b);
     ASSERT(offer);
-    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":160,\"height\":120}");
+    harness_send(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":160,\"height\":120}");
     ASSERT_EQ(0, harness_pending(b));
     ASSERT_EQ(0, fake_count(&h.media, "consumer_size"));   /* no consumer yet */
     answer(&h, b, offer);
     json_decref(offer);
     ASSERT_EQ(1, fake_count(&h.media, "consumer_size"));
     const struct fake_call *c = fake_find(&h.media, "consumer_size", 0);
-    ASSERT_EQ(fake_find(&h.media, "consumer_create", 1)->id, c->id);
+    ASSERT_EQ(fake_find(&h.media, "consumer_create", 4)->id, c->id);
     ASSERT_EQ(160, c->width);
     ASSERT_EQ(120, c->height);
     harness_free(&h);
@@ -105,15 +106,15 @@ TEST(video_size_with_unknown_mid_or_bad_fields_is_bad_message)
     ASSERT(offer);
     answer(&h, b, offer);
     json_decref(offer);
-    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"7\",\"width\":1,\"height\":1}");
+    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"9\",\"width\":1,\"height\":1}");
     expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"0\",\"width\":1,\"height\":1}");
     expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":1,\"width\":1,\"height\":1}");
-    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"height\":1}");
-    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":-1,\"height\":1}");
-    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":7681,\"height\":1}");
-    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":1.5,\"height\":1}");
-    /* a's own subscribe connection has no slots at all. */
-    expect_bad_message(&h, a, "{\"type\":\"video_size\",\"mid\":\"1\",\"width\":1,\"height\":1}");
+    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"height\":1}");
+    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":-1,\"height\":1}");
+    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":7681,\"height\":1}");
+    expect_bad_message(&h, b, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":1.5,\"height\":1}");
+    /* a's own subscribe connection was never offered: no slots yet. */
+    expect_bad_message(&h, a, "{\"type\":\"video_size\",\"mid\":\"4\",\"width\":1,\"height\":1}");
     ASSERT_EQ(0, fake_count(&h.media, "consumer_size"));
     harness_free(&h);
 }
