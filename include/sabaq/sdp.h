@@ -198,6 +198,11 @@ struct sdp_outgoing {
     char cname[64];
     char stream_id[64];          /* msid stream: the participant id, so the page can group */
     char track_id[64];
+    /* When the subscriber was the offerer (WHEP), the numbers its offer
+     * chose: payload types and header extension ids (0: not negotiated, not
+     * sent). Unset, Sabaq's SDP_SUB_* numbers below are used. */
+    bool has_own_numbers;
+    uint8_t pt, rtx_pt, ext_mid, ext_audio_level, ext_transport_cc;
 };
 
 /* Sabaq's fixed payload types and extension ids on subscribe connections. */

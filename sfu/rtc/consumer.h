@@ -64,7 +64,10 @@ struct consumer {
     struct producer *producer;   /* borrowed; NULL once the producer has closed */
     struct sdp_outgoing out;
     size_t mid_len;
-    uint8_t payload_type;        /* SDP_SUB_PT_OPUS or SDP_SUB_PT_VP8 */
+    uint8_t payload_type;        /* SDP_SUB_PT_OPUS or SDP_SUB_PT_VP8, or the offerer's */
+    /* RTX payload type and header extension ids (0: not sent): Sabaq's
+     * SDP_SUB_*, or the subscriber's own (sdp_outgoing.has_own_numbers). */
+    uint8_t rtx_payload_type, ext_mid, ext_audio_level, ext_transport_cc;
     uint32_t clock_rate;
     bool is_video;
     /* Sequence and timestamp rewriting. */
