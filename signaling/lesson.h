@@ -28,6 +28,8 @@ struct lesson {
     struct poll_state *polls;      /* owned, poll.c (NULL until first used) */
     struct attendance_state *attendance; /* owned, attendance.c (NULL until first used) */
     struct lesson *next;           /* in sig->lessons */
+    size_t n_viewers;              /* WHEP players (whep.c): not members, but each takes a
+                                    * seat and keeps the lesson open */
 };
 
 #define LESSON_AWAY_MS 60000     /* a dropped participant keeps identity, hand and floor */
@@ -47,7 +49,7 @@ struct lesson *lesson_find(struct signaling *s, const char *id);
 struct lesson *lesson_open(struct signaling *s, const struct lesson_def *d);
 /* Frees l if nobody is in it, away or waiting. */
 void lesson_maybe_free(struct lesson *l);
-/* Members and people away: the seats counted against max_participants. */
+/* Members, people away and WHEP viewers: the seats counted against max_participants. */
 size_t lesson_seats_taken(const struct lesson *l);
 /* {id, title, language, start_ms, duration_min, max_participants, lobby,
  *  students_publish, students_video, locked} */
