@@ -26,6 +26,9 @@
 #include "whep_speaker.h"
 
 #define RECHECK_MS 5000   /* how often a viewer's token is checked again */
+/* A player that never connects (crashed, blocked UDP) would hold its seat
+ * for ever: the media plane times out consent only once ICE has started. */
+#define CONNECT_MS 30000
 
 struct whep_viewer {
     struct whep *w;                    /* borrowed */
@@ -38,6 +41,8 @@ struct whep_viewer {
     uint32_t video_source, audio_source;      /* producers feeding them, 0: idle */
     struct whep_speaker speaker;
     uint64_t checked_ms;
+    uint64_t created_ms;
+    bool is_connected;                 /* SFU_EVENT_TRANSPORT_CONNECTED came */
 };
 
 struct whep {
@@ -197,6 +202,8 @@ static const char *still_allowed(struct whep *w, struct whep_viewer *v)
     struct signaling *s = w->sig;
     if (v->l->def.ended_ms)
         return "the lesson ended";
+    if (!v->is_connected && s->now_ms - v->created_ms >= CONNECT_MS)
+        return "its player never connected";
     if (s->now_ms - v->checked_ms < RECHECK_MS || !s->store)
         return NULL;
     v->checked_ms = s->now_ms;
@@ -239,8 +246,10 @@ void whep_media_event(struct whep *w, const struct sfu_event *ev)
             snprintf(detail, sizeof(detail), "%.*s", (int)sizeof(ev->detail), ev->detail);
             if (ev->type == SFU_EVENT_TRANSPORT_CLOSED)
                 end_viewer(w, v, detail[0] ? detail : "its media connection closed");
-            else
+            else {
+                v->is_connected = true;
                 signaling_log(w->sig, "whep: viewer %s connected (%s)", v->id, detail);
+            }
             return;
         }
         return;
@@ -396,7 +405,7 @@ static void start_viewer(struct whep *w, struct whep_viewer *v, const struct sdp
     rs->http.body = text;
     rs->http.body_len = strlen(text);
     snprintf(rs->http.location, sizeof(rs->http.location), "/whep/%s/%s", v->l->id, v->id);
-    v->checked_ms = w->sig->now_ms;
+    v->checked_ms = v->created_ms = w->sig->now_ms;
     v->next = w->viewers;
     w->viewers = v;
     v->l->n_viewers++;

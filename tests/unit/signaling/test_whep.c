@@ -248,6 +248,26 @@ TEST(whep_viewer_ends_with_the_lesson_and_with_its_transport)
     ASSERT_EQ(1u, whep_viewers(s.w));
     ASSERT(strstr(harness_log(&s.f.h), "consent lost"));
 
+    /* The first one's player connects; one that never does leaves after 30 s. */
+    const struct fake_call *first = fake_find(&s.f.h.media, "transport_create", 0);
+    const struct fake_call *c2;
+    for (size_t i = 0; (c2 = fake_find(&s.f.h.media, "transport_create", i)); i++)
+        if (c2 != last)
+            first = c2;
+    struct sfu_event up = {SFU_EVENT_TRANSPORT_CONNECTED, first->id, 0, "SRTP_AES128_CM_SHA1_80"};
+    whep_media_event(s.w, &up);
+    rs = post(&s, "student", AIORTC_WHEP_OFFER);
+    ASSERT_EQ(201, rs.http.status);
+    http_response_free(&rs.http);
+    ASSERT_EQ(2u, whep_viewers(s.w));
+    s.f.h.sig->now_ms += 29000;
+    whep_tick(s.w);
+    ASSERT_EQ(2u, whep_viewers(s.w));
+    s.f.h.sig->now_ms += 1000;
+    whep_tick(s.w);
+    ASSERT_EQ(1u, whep_viewers(s.w));   /* the connected one stays */
+    ASSERT(strstr(harness_log(&s.f.h), "never connected"));
+
     fixture_send(&s.f, t, "{\"type\":\"lesson_end\"}");
     whep_tick(s.w);
     ASSERT_EQ(0u, whep_viewers(s.w));
