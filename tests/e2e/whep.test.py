@@ -195,11 +195,12 @@ async def main():
 
     viewer = WhepViewer()
     offer = await viewer.offer()
-    await run(lambda: statuses(lesson, student, offer))
-    await run(lambda: full_lesson(offer))
-
+    # Chromium takes longest to come up on a loaded machine: the HTTP-only
+    # checks run meanwhile.
     proc = await start_teacher(teacher)
     try:
+        await run(lambda: statuses(lesson, student, offer))
+        await run(lambda: full_lesson(offer))
         check(await wait_line(proc, "ready", 60), "the Chromium teacher publishes its camera")
         async with websockets.client.connect(WS_URL, max_size=1 << 22) as ws:
             await ws.send(json.dumps({"type": "join", "token": teacher, "name": "Assistant",
