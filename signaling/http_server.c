@@ -227,6 +227,7 @@ static void drain_media_events(struct http_server *h)
         return;
     while (sfu_poll_event(h->sfu, &ev) == 1) {
         signaling_media_event(h->sig, &ev);
+        whip_media_event(h->whip, &ev);
         whep_media_event(h->whep, &ev);
     }
 }

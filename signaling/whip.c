@@ -24,6 +24,10 @@
 #define SESSION_ID_LEN WEBRTC_HTTP_SESSION_LEN
 #define REQ_JOIN 1
 #define REQ_PUBLISH 2
+/* A publisher that never connects (UDP blocked, the client gave up) would
+ * stay in the lesson for ever: the media plane times out consent only once
+ * ICE has started. */
+#define CONNECT_MS 30000
 
 struct whip_session {
     struct whip *w;                 /* borrowed */
@@ -34,6 +38,8 @@ struct whip_session {
     json_t *reply;                  /* owned: that reply once it came */
     bool closed;                    /* the lesson closed the "socket" (leave, removed) */
     bool media_gone;                /* the publish transport closed: the publisher left */
+    bool is_connected;              /* SFU_EVENT_TRANSPORT_CONNECTED for it came */
+    uint64_t created_ms;
     struct whip_session *next;
 };
 
@@ -121,9 +127,12 @@ static void sweep(struct whip *w)
 {
     for (struct whip_session *ws = w->sessions, *next; ws; ws = next) {
         next = ws->next;
-        if (ws->closed || ws->media_gone) {
+        bool never = !ws->is_connected && w->sig->now_ms - ws->created_ms >= CONNECT_MS;
+        if (ws->closed || ws->media_gone || never) {
             signaling_log(w->sig, "whip: session %s ended (%s)", ws->id,
-                          ws->closed ? "left the lesson" : "its media connection closed");
+                          ws->closed ? "left the lesson"
+                          : ws->media_gone ? "its media connection closed"
+                                           : "its publisher never connected");
             session_end(w, ws);
         }
     }
@@ -133,6 +142,15 @@ void whip_tick(struct whip *w)
 {
     if (w)
         sweep(w);
+}
+
+void whip_media_event(struct whip *w, const struct sfu_event *ev)
+{
+    if (!w || ev->type != SFU_EVENT_TRANSPORT_CONNECTED)
+        return;
+    for (struct whip_session *ws = w->sessions; ws; ws = ws->next)
+        if (ws->p && ws->p->pub.transport_id == ev->id)
+            ws->is_connected = true;
 }
 
 struct whip *whip_new(struct signaling *s)
@@ -278,6 +296,7 @@ static void handle_post(struct whip *w, const struct http_request *rq, const cha
         return;
     }
     ws->w = w;
+    ws->created_ms = w->sig->now_ms;
     snprintf(ws->lesson, sizeof(ws->lesson), "%s", lesson);
     webrtc_http_session_id(ws->id);
     ws->p = signaling_connect(w->sig, &session_ops, ws);
