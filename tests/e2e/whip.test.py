@@ -139,12 +139,16 @@ def error_statuses(lesson, teacher, student, offer):
     check(s == 404, f"DELETE of an unknown session: 404 ({s})")
 
 
-async def chromium_student_decodes(token, name):
+async def start_chromium_student(token, name):
     """whep_page.mjs joins as a student and exits 0 once the video of the
-    participant called `name` has decoded 20 frames and then more."""
-    proc = await asyncio.create_subprocess_exec(
+    participant called `name` has decoded 20 frames and then more (it waits
+    up to 60 s for that participant)."""
+    return await asyncio.create_subprocess_exec(
         "node", "tests/e2e/whep_page.mjs", "student", token, name,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+
+
+async def chromium_student_decodes(proc):
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), 80)
     except asyncio.TimeoutError:
@@ -165,6 +169,8 @@ async def main():
     lesson, teacher, student = tokens["id"], tokens["teacher"], tokens["student"]
     log(f"lesson {lesson}")
 
+    # Chromium is slow to start on a loaded machine: it comes up meanwhile.
+    chromium = await start_chromium_student(student, "OBS")
     async with websockets.client.connect(WS_URL, max_size=1 << 22) as ws:
         await ws.send(json.dumps({"type": "join", "token": student, "name": "viewer", "req": 1}))
         j = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -184,7 +190,7 @@ async def main():
         check(viewer.video_frames >= aiortc_viewer.MIN_FRAMES and viewer.video_size[0] > 0,
               f"the viewer decodes the WHIP video ({viewer.video_frames} frames)")
         check(viewer.video_from & whip_ids, "the decoded video is the WHIP publisher's")
-        check(await chromium_student_decodes(student, "OBS"),
+        check(await chromium_student_decodes(chromium),
               "a Chromium student decodes the WHIP publisher's video (framesDecoded grows)")
 
         offer = pc.localDescription.sdp.encode()
