@@ -10,6 +10,7 @@
 
 #include "lesson_helpers.h"
 #include "signaling/lesson.h"
+#include "signaling/roster.h"
 #include "signaling/stage.h"
 #include "signaling/whep.h"
 #include "test_whep_offers.h"
@@ -272,6 +273,38 @@ TEST(whep_viewer_ends_with_the_lesson_and_with_its_transport)
     whep_tick(s.w);
     ASSERT_EQ(0u, whep_viewers(s.w));
     ASSERT(!lesson_find(s.f.h.sig, s.f.def.id));
+    setup_free(&s);
+}
+
+TEST(whep_viewer_on_a_roster_link_ends_when_the_link_is_revoked)
+{
+    struct setup s;
+    ASSERT(setup_init(&s, false, 50));
+    struct roster_row row = {.name = "Class 5A TV"};
+    int64_t entry;
+    ASSERT_EQ(0, roster_add(s.f.st, s.f.def.id, &row, 1, FIXTURE_T0, &entry));
+    char *t = lh_token(&s.f, "student", entry, NULL), auth[2100];
+    snprintf(auth, sizeof(auth), "Bearer %s", t);
+    free(t);
+    struct http_request rq = {"POST", s.path, "", "", auth, "", AIORTC_WHEP_OFFER,
+                              strlen(AIORTC_WHEP_OFFER), false};
+    struct whep_response rs;
+    whep_handle(s.w, &rq, "application/sdp", false, &rs);
+    ASSERT_EQ(201, rs.http.status);
+    http_response_free(&rs.http);
+    size_t closes = fake_count(&s.f.h.media, "transport_close");
+    s.f.h.sig->now_ms += 1000;
+    ASSERT_EQ(0, roster_revoke(s.f.st, s.f.def.id, entry, (int64_t)s.f.h.sig->now_ms));
+    whep_tick(s.w);
+    ASSERT_EQ(1u, whep_viewers(s.w));   /* checked again every 5 s, not every second */
+    s.f.h.sig->now_ms += 5000;
+    whep_tick(s.w);
+    ASSERT_EQ(0u, whep_viewers(s.w));
+    ASSERT_EQ(closes + 1, fake_count(&s.f.h.media, "transport_close"));
+    /* And the revoked link is refused from now on. */
+    whep_handle(s.w, &rq, "application/sdp", false, &rs);
+    ASSERT_EQ(403, rs.http.status);
+    http_response_free(&rs.http);
     setup_free(&s);
 }
 
