@@ -124,8 +124,11 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am,
             set_codec(&am->codecs[1], rtx, "rtx", 0, c->pt, 0);
     }
     am->n_codecs = rtx ? 2 : 1;
-    out->pt = c->pt;
-    out->rtx_pt = rtx ? rtx->pt : 0;
+    /* Sabaq's own numbers for what its consumers send, then the viewer's. */
+    out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){
+        om->kind == SDP_KIND_AUDIO ? SDP_SUB_PT_OPUS : SDP_SUB_PT_VP8, c->pt};
+    if (rtx)
+        out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_RTX, rtx->pt};
     return true;
 }
 
@@ -219,7 +222,7 @@ static int answer_media(const struct sdp_session *offer, const struct sdp_media 
     o.active = true;
     o.has_own_numbers = true;
     o.ssrc = audio ? prm->audio_ssrc : prm->video_ssrc;
-    o.rtx_ssrc = !audio && o.rtx_pt ? prm->video_rtx_ssrc : 0;
+    o.rtx_ssrc = !audio && o.n_pt_map == 2 ? prm->video_rtx_ssrc : 0;
     snprintf(o.cname, sizeof(o.cname), "%s", prm->stream_id);
     snprintf(o.stream_id, sizeof(o.stream_id), "%s", prm->stream_id);
     snprintf(o.track_id, sizeof(o.track_id), "%s", audio ? "speaker" : "stage");

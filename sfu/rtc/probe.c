@@ -42,7 +42,7 @@ static int write_padding(struct consumer *c, uint16_t twcc_seq, uint8_t *out, si
                                                 (const uint8_t *)c->out.mid};
     ext[n_ext++] = (struct rtp_ext_element){c->ext_transport_cc, 2, twcc};
     struct rtp_header h = {
-        .payload_type = c->rtx_payload_type,
+        .payload_type = consumer_wire_pt(c, SDP_SUB_PT_RTX),
         .seq = (uint16_t)c->rtx_ext,
         .timestamp = c->last_ts,
         .ssrc = c->out.rtx_ssrc,

@@ -1,6 +1,6 @@
 /* A consumer whose subscriber made the offer (WHEP: sdp_outgoing
- * has_own_numbers) writes the subscriber's payload type and header extension
- * ids, and leaves out the extensions it did not negotiate (id 0). */
+ * has_own_numbers) writes the subscriber's payload types (pt_map) and header
+ * extension ids, and leaves out the extensions it did not negotiate (id 0). */
 #include "test.h"
 
 #include "sabaq/rtp.h"
@@ -39,7 +39,10 @@ static void setup(struct numbers_fixture *f, enum sdp_media_kind kind, uint8_t p
     o.active = true;
     o.ssrc = 4444;
     o.has_own_numbers = true;
-    o.pt = pt;
+    o.pt_map[0] = (struct sdp_pt_pair){kind == SDP_KIND_AUDIO ? SDP_SUB_PT_OPUS : SDP_SUB_PT_VP8,
+                                       pt};
+    o.pt_map[1] = (struct sdp_pt_pair){SDP_SUB_PT_RTX, 98};
+    o.n_pt_map = 2;
     o.ext_mid = ext_mid;
     o.ext_audio_level = ext_level;
     consumer_create(&f->c, &f->t, f->p, 10, &o, 0);
@@ -105,6 +108,12 @@ TEST(consumer_leaves_out_extensions_the_offerer_did_not_negotiate)
     ASSERT_EQ(97, out.payload_type);
     for (uint8_t id = 1; id <= 14; id++)
         ASSERT_EQ(0, rtp_packet_find_ext(&out, id, &v, &vlen));
+    /* RTX (retransmissions, probes) in the offerer's number too; a payload
+     * type it did not take goes out unmapped. */
+    ASSERT_EQ(98, consumer_wire_pt(f.c, SDP_SUB_PT_RTX));
+    ASSERT_EQ(102, consumer_wire_pt(f.c, 102));
+    f.c->out.has_own_numbers = false;
+    ASSERT_EQ(SDP_SUB_PT_VP8, consumer_wire_pt(f.c, SDP_SUB_PT_VP8));
     consumer_free(f.c);
     producer_free(f.p);
 }

@@ -131,8 +131,8 @@ TEST(whep_viewer_watches_the_stage_and_hears_the_teacher)
     ASSERT(v && a);
     ASSERT_EQ(cam, v->producer_id);
     ASSERT_EQ(mic, a->producer_id);
-    ASSERT_EQ(97, v->out.pt);    /* the player's numbers, not Sabaq's */
-    ASSERT_EQ(96, a->out.pt);
+    ASSERT_EQ(97, v->out.pt_map[0].own);    /* the player's numbers, not Sabaq's */
+    ASSERT_EQ(96, a->out.pt_map[0].own);
     ASSERT_EQ(1u, whep_viewers(s.w));
 
     /* A display, not a person: the teacher only learns the count. */

@@ -51,9 +51,14 @@ TEST(whep_answer_sends_in_the_players_own_numbers)
     ASSERT_EQ(0, answer_text(r, AIORTC_WHEP_OFFER));
     ASSERT(r->video.active && r->audio.active);
     ASSERT(r->video.has_own_numbers && r->audio.has_own_numbers);
-    ASSERT_EQ(97, r->video.pt);
-    ASSERT_EQ(98, r->video.rtx_pt);
-    ASSERT_EQ(96, r->audio.pt);
+    ASSERT_EQ(2, r->video.n_pt_map);
+    ASSERT_EQ(SDP_SUB_PT_VP8, r->video.pt_map[0].sabaq);
+    ASSERT_EQ(97, r->video.pt_map[0].own);
+    ASSERT_EQ(SDP_SUB_PT_RTX, r->video.pt_map[1].sabaq);
+    ASSERT_EQ(98, r->video.pt_map[1].own);
+    ASSERT_EQ(1, r->audio.n_pt_map);
+    ASSERT_EQ(SDP_SUB_PT_OPUS, r->audio.pt_map[0].sabaq);
+    ASSERT_EQ(96, r->audio.pt_map[0].own);
     ASSERT_EQ(1, r->video.ext_mid);
     ASSERT_EQ(1, r->audio.ext_mid);
     ASSERT_EQ(3, r->audio.ext_audio_level);
