@@ -4,8 +4,10 @@
 A Chromium teacher (whep_page.mjs) publishes its 320x240 camera; an aiortc
 WHEP client POSTs a recvonly audio + video offer with the student link's
 token and must decode the camera's frames and receive the teacher's audio.
-Then the teacher shares a 640x360 screen: the viewer's frames must switch to
-640x360 without a new offer. Also: the documented statuses (401, 403, 404,
+A Chromium page on the server's other name (cross-origin: CORS) plays the
+lesson as a second WHEP player with Chromium's own offer. Then the teacher
+shares a 640x360 screen: both players' frames must switch to it without a new
+offer. Also: the documented statuses (401, 403, 404,
 400, 413, 415, 405, OPTIONS + CORS), a full lesson (503), the viewer being no
 participant, and DELETE.
 Run with Debian's /usr/bin/python3; run.sh sets SABAQ_URL."""
@@ -193,6 +195,21 @@ async def wait_line(proc, needle, seconds):
     return None
 
 
+async def wait_player(proc, pred, seconds):
+    """Reads the teacher's output until a "player decoded N WxH" line for
+    which pred(n, w, h) holds; that (n, w, h), or None."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        line = await wait_line(proc, "player decoded", end - time.monotonic())
+        if not line:
+            return None
+        parts = line.split("player decoded", 1)[1].split()
+        n, (w, h) = int(parts[0]), map(int, parts[1].split("x"))
+        if pred(n, w, h):
+            return n, w, h
+    return None
+
+
 async def main():
     t, small = make_lessons({"title": "whep"}, {"title": "whep full", "max_participants": 2})
     lesson, teacher, student = t["id"], t["teacher"], t["student"]
@@ -245,6 +262,13 @@ async def main():
             check(count == 1, f"staff are told whep_viewers count 1 ({count}, saw {seen})")
             check("participant_joined" not in seen, "the viewer is not a participant")
 
+            # Chromium as a WHEP player too (its own numbering, a cross-origin POST).
+            proc.stdin.write(f"player {lesson} {student}\n".encode())
+            await proc.stdin.drain()
+            check(await wait_line(proc, "player 201", 30), "a Chromium WHEP player gets 201")
+            got = await wait_player(proc, lambda n, w, h: n >= 20 and w == CAMERA[0], 40)
+            check(got, f"the Chromium player decodes the camera ({got})")
+
             remote = viewer.pc.remoteDescription.sdp
             proc.stdin.write(b"screen\n")
             await proc.stdin.drain()
@@ -252,6 +276,8 @@ async def main():
             check(await viewer.wait_for(SCREEN, 10, 40),
                   f"the viewer's frames switch to the {SCREEN[0]}x{SCREEN[1]} screen "
                   f"(frames by size: {viewer.sizes})")
+            got = await wait_player(proc, lambda n, w, h: w > CAMERA[0], 40)
+            check(got, f"the Chromium player's frames switch to the screen too ({got})")
             check(viewer.pc.remoteDescription.sdp == remote and
                   viewer.pc.signalingState == "stable", "... without a new offer or answer")
 

@@ -3,8 +3,13 @@
 //     joins as "Teacher", publishes mic and camera (320x240), prints
 //     "ready <participant id>"; on the stdin line "screen" shares a 640x360
 //     canvas as its screen (the page's sendScreen when it has one, else the
-//     page's own Publisher.setScreen) and prints "screen shared"; on "stop"
-//     or end of stdin it leaves.
+//     page's own Publisher.setScreen) and prints "screen shared"; on
+//     "player LESSON TOKEN" it opens a second page on the server's other
+//     name (localhost for 127.0.0.1: the POST is cross-origin, so CORS is
+//     exercised for real, both loopback), that plays /whep/LESSON with
+//     Chromium's own RTCPeerConnection and prints "player <status>" then,
+//     each second, "player decoded <n> <width>x<height>"; on "stop" or end of
+//     stdin it leaves.
 //   node tests/e2e/whep_page.mjs student TOKEN NAME
 //     joins as "Student" and prints "decoded <n> <width>x<height>" while
 //     the video of the participant called NAME decodes; exits 0 once
@@ -13,7 +18,7 @@
 // share either way (the publish message's `sources` says "screen").
 
 import readline from 'node:readline';
-import { launchBrowser, closeBrowser, joinPage, waitForState, inboundFrom, log, sleep } from './lib.mjs';
+import { launchBrowser, closeBrowser, joinPage, waitForState, inboundFrom, log, sleep, BASE_URL } from './lib.mjs';
 
 const [mode, token, watchName] = process.argv.slice(2);
 if (!['teacher', 'student'].includes(mode) || !token || (mode === 'student' && !watchName)) {
@@ -69,6 +74,45 @@ async function shareCanvas(page) {
   });
 }
 
+// A WHEP player in a page of its own: Chromium's offer, its numbering.
+async function player(lesson, playToken) {
+  const page = await ctx.newPage();
+  const other = new URL(BASE_URL);
+  other.hostname = other.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  await page.goto(`${other.origin}/css/style.css`);
+  const r = await page.evaluate(async ({ base, lesson, playToken }) => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await fetch(`${base}/whep/${lesson}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${playToken}` },
+      body: pc.localDescription.sdp,
+    });
+    const text = await res.text();
+    if (res.status !== 201) return `${res.status} ${text}`;
+    await pc.setRemoteDescription({ type: 'answer', sdp: text });
+    window.whepPc = pc;
+    return `201 ${res.headers.get('Location')}`;
+  }, { base: BASE_URL, lesson, playToken });
+  log(`player ${r}`);
+  while (!stopping && !page.isClosed()) {
+    const st = await page.evaluate(async () => {
+      let out = { frames: 0, w: 0, h: 0 };
+      if (!window.whepPc) return out;
+      (await window.whepPc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          out = { frames: s.framesDecoded || 0, w: s.frameWidth || 0, h: s.frameHeight || 0 };
+        }
+      });
+      return out;
+    }).catch(() => null);
+    if (st) log(`player decoded ${st.frames} ${st.w}x${st.h}`);
+    await sleep(1000);
+  }
+}
+
 async function teacher() {
   const page = await joinPage(ctx, { token, name: 'Teacher', role: 'teacher' });
   const st = await waitForState(page, 'publish connection connected', (s) => s.publish === 'connected', 30000);
@@ -78,6 +122,9 @@ async function teacher() {
     if (line.trim() === 'screen') {
       const how = await shareCanvas(page);
       log(`screen shared (${how})`);
+    } else if (line.startsWith('player ')) {
+      const [, lesson, playToken] = line.trim().split(/\s+/);
+      player(lesson, playToken).catch((e) => log(`player failed: ${e.message}`));
     } else if (line.trim() === 'stop') {
       break;
     }
