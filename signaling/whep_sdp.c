@@ -105,6 +105,46 @@ static void set_codec(struct sdp_codec *c, const struct sdp_codec *offered, cons
         snprintf(c->fmtp, sizeof(c->fmtp), "apt=%d", apt);
 }
 
+static bool maps(const struct sdp_outgoing *out, uint8_t sabaq_pt)
+{
+    for (uint8_t i = 0; i < out->n_pt_map; i++)
+        if (out->pt_map[i].sabaq == sabaq_pt)
+            return true;
+    return false;
+}
+
+#ifdef SDP_SUB_PT_H264_RTX
+/* Where Sabaq also forwards H.264 (a WHIP encoder such as OBS may put it on
+ * the stage), the viewer's H.264 in packetization mode 1 is answered too,
+ * constrained baseline preferred like Sabaq's own subscribe offer, so that
+ * stage reaches it under its own payload type. */
+static void add_h264(const struct sdp_media *om, struct sdp_media *am, struct sdp_outgoing *out)
+{
+    const struct sdp_codec *best = NULL;
+    for (uint8_t i = 0; i < om->n_codecs && i < SDP_MAX_CODECS; i++) {
+        const struct sdp_codec *c = &om->codecs[i];
+        if (strcasecmp(c->name, "H264") != 0 || c->clock_rate != 90000 ||
+            !strstr(c->fmtp, "packetization-mode=1"))
+            continue;
+        if (!best || (strstr(c->fmtp, "profile-level-id=42e01f") &&
+                      !strstr(best->fmtp, "profile-level-id=42e01f")))
+            best = c;
+    }
+    if (!best || am->n_codecs + 2 > SDP_MAX_CODECS || out->n_pt_map + 2 > SDP_PT_MAP_MAX)
+        return;
+    const struct sdp_codec *rtx = maps(out, SDP_SUB_PT_RTX)
+                                      ? find_codec(om, "rtx", 90000, -1, best->pt) : NULL;
+    struct sdp_codec *h = &am->codecs[am->n_codecs++];
+    set_codec(h, best, "H264", 0, -1, VIDEO_FB);
+    memcpy(h->fmtp, best->fmtp, sizeof(h->fmtp));
+    out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_H264, best->pt};
+    if (rtx) {
+        set_codec(&am->codecs[am->n_codecs++], rtx, "rtx", 0, best->pt, 0);
+        out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_H264_RTX, rtx->pt};
+    }
+}
+#endif
+
 /* Opus, or VP8 and its RTX, in the viewer's payload types; false when the
  * section offers neither. */
 static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am,
@@ -129,6 +169,10 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am,
         om->kind == SDP_KIND_AUDIO ? SDP_SUB_PT_OPUS : SDP_SUB_PT_VP8, c->pt};
     if (rtx)
         out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_RTX, rtx->pt};
+#ifdef SDP_SUB_PT_H264_RTX
+    if (om->kind == SDP_KIND_VIDEO)
+        add_h264(om, am, out);
+#endif
     return true;
 }
 
@@ -222,7 +266,7 @@ static int answer_media(const struct sdp_session *offer, const struct sdp_media 
     o.active = true;
     o.has_own_numbers = true;
     o.ssrc = audio ? prm->audio_ssrc : prm->video_ssrc;
-    o.rtx_ssrc = !audio && o.n_pt_map == 2 ? prm->video_rtx_ssrc : 0;
+    o.rtx_ssrc = !audio && maps(&o, SDP_SUB_PT_RTX) ? prm->video_rtx_ssrc : 0;
     snprintf(o.cname, sizeof(o.cname), "%s", prm->stream_id);
     snprintf(o.stream_id, sizeof(o.stream_id), "%s", prm->stream_id);
     snprintf(o.track_id, sizeof(o.track_id), "%s", audio ? "speaker" : "stage");

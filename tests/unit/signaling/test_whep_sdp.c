@@ -81,7 +81,11 @@ TEST(whep_answer_sends_in_the_players_own_numbers)
     ASSERT(v->kind == SDP_KIND_VIDEO && v->direction == SDP_SENDONLY && v->port == 41000);
     ASSERT(au->kind == SDP_KIND_AUDIO && au->direction == SDP_SENDONLY);
     ASSERT(sdp_media_setup(a, v) == SDP_SETUP_PASSIVE);
+#ifdef SDP_SUB_PT_H264_RTX
+    ASSERT_EQ(4, v->n_codecs);   /* VP8 + RTX, then H.264 + RTX (see below) */
+#else
     ASSERT_EQ(2, v->n_codecs);   /* VP8 and its RTX: no H.264 */
+#endif
     ASSERT_EQ(97, v->codecs[0].pt);
     ASSERT_EQ(98, v->codecs[1].pt);
     ASSERT_EQ(97, v->codecs[1].apt);
@@ -193,3 +197,25 @@ TEST(whep_answer_refuses_offers_it_cannot_serve_with_a_reason)
     free(b);
     free(r);
 }
+
+#ifdef SDP_SUB_PT_H264_RTX
+/* With H.264 forwarding built in: the viewer's constrained-baseline H.264
+ * (aiortc: 101, RTX 102) is answered and mapped beside VP8. */
+TEST(whep_answer_maps_the_players_h264_beside_vp8)
+{
+    struct run *r = new_run();
+    ASSERT(r);
+    ASSERT_EQ(0, answer_text(r, AIORTC_WHEP_OFFER));
+    ASSERT_EQ(4, r->video.n_pt_map);
+    ASSERT_EQ(SDP_SUB_PT_H264, r->video.pt_map[2].sabaq);
+    ASSERT_EQ(101, r->video.pt_map[2].own);
+    ASSERT_EQ(SDP_SUB_PT_H264_RTX, r->video.pt_map[3].sabaq);
+    ASSERT_EQ(102, r->video.pt_map[3].own);
+    const struct sdp_media *v = &r->answer.media[0];
+    ASSERT_EQ(4, v->n_codecs);
+    ASSERT_EQ(101, v->codecs[2].pt);
+    ASSERT(strstr(v->codecs[2].fmtp, "profile-level-id=42e01f"));
+    ASSERT_EQ(101, v->codecs[3].apt);
+    free(r);
+}
+#endif
