@@ -51,7 +51,11 @@ TEST(whep_answer_sends_in_the_players_own_numbers)
     ASSERT_EQ(0, answer_text(r, AIORTC_WHEP_OFFER));
     ASSERT(r->video.active && r->audio.active);
     ASSERT(r->video.has_own_numbers && r->audio.has_own_numbers);
+#ifdef SDP_SUB_PT_H264_RTX
+    ASSERT_EQ(4, r->video.n_pt_map);   /* + H.264 and its RTX: see below */
+#else
     ASSERT_EQ(2, r->video.n_pt_map);
+#endif
     ASSERT_EQ(SDP_SUB_PT_VP8, r->video.pt_map[0].sabaq);
     ASSERT_EQ(97, r->video.pt_map[0].own);
     ASSERT_EQ(SDP_SUB_PT_RTX, r->video.pt_map[1].sabaq);
