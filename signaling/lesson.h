@@ -49,7 +49,7 @@ void lesson_handle_join(struct participant *p, json_t *msg, json_t *req);
 struct lesson *lesson_find(struct signaling *s, const char *id);
 /* The lesson of d in memory, made from d when not there yet; NULL when out of memory. */
 struct lesson *lesson_open(struct signaling *s, const struct lesson_def *d);
-/* Frees l if nobody is in it, away or waiting. */
+/* Frees l if nobody is in it, away, waiting or watching (WHEP). */
 void lesson_maybe_free(struct lesson *l);
 /* Members, people away and WHEP viewers: the seats counted against max_participants. */
 size_t lesson_seats_taken(const struct lesson *l);
