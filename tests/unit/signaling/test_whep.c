@@ -12,6 +12,7 @@
 #include "signaling/lesson.h"
 #include "signaling/roster.h"
 #include "signaling/stage.h"
+#include "signaling/webrtc_http.h"
 #include "signaling/whep.h"
 #include "test_whep_offers.h"
 
@@ -382,4 +383,52 @@ TEST(whep_refuses_with_the_documented_statuses)
     ASSERT(whep_wants("/whep") && whep_wants("/whep/abc") && !whep_wants("/whepx") &&
            !whep_wants("/whip/abc"));
     setup_free(&s);
+}
+
+TEST(webrtc_http_helpers_take_paths_tokens_and_types_apart)
+{
+    char lesson[65], session[33], token[64];
+    ASSERT(webrtc_http_split_path("/whep/abc123", "whep", lesson, sizeof(lesson), session,
+                                  sizeof(session)));
+    ASSERT_STR_EQ("abc123", lesson);
+    ASSERT_STR_EQ("", session);
+    ASSERT(webrtc_http_split_path("/whip/abc123/0f0f", "whip", lesson, sizeof(lesson), session,
+                                  sizeof(session)));
+    ASSERT_STR_EQ("0f0f", session);
+    ASSERT(!webrtc_http_split_path("/whep/abc123", "whip", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+    ASSERT(!webrtc_http_split_path("/whep//x", "whep", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+    ASSERT(!webrtc_http_split_path("/whep/a/b/c", "whep", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+    ASSERT(!webrtc_http_split_path("/whep/a/", "whep", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+    ASSERT(!webrtc_http_split_path("/whepabc", "whep", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+    char longer[200] = "/whep/";
+    memset(longer + 6, 'a', 100);
+    ASSERT(!webrtc_http_split_path(longer, "whep", lesson, sizeof(lesson), session,
+                                   sizeof(session)));
+
+    ASSERT(webrtc_http_bearer("Bearer abc.def", token, sizeof(token)));
+    ASSERT_STR_EQ("abc.def", token);
+    ASSERT(webrtc_http_bearer("bearer   xyz trailing", token, sizeof(token)));
+    ASSERT_STR_EQ("xyz", token);
+    ASSERT(!webrtc_http_bearer("Bearer ", token, sizeof(token)));
+    ASSERT(!webrtc_http_bearer("Basic abc", token, sizeof(token)));
+    char huge[100] = "Bearer ";
+    memset(huge + 7, 'x', 80);
+    ASSERT(!webrtc_http_bearer(huge, token, sizeof(token)));   /* longer than the buffer */
+
+    ASSERT(webrtc_http_is_sdp("application/sdp"));
+    ASSERT(webrtc_http_is_sdp("Application/SDP; charset=utf-8"));
+    ASSERT(!webrtc_http_is_sdp("application/sdpx"));
+    ASSERT(!webrtc_http_is_sdp(""));
+
+    char a[WEBRTC_HTTP_SESSION_LEN + 1], b[WEBRTC_HTTP_SESSION_LEN + 1];
+    webrtc_http_session_id(a);
+    webrtc_http_session_id(b);
+    ASSERT_EQ((size_t)WEBRTC_HTTP_SESSION_LEN, strlen(a));
+    ASSERT(strspn(a, "0123456789abcdef") == WEBRTC_HTTP_SESSION_LEN);
+    ASSERT(strcmp(a, b) != 0);
 }
