@@ -20,6 +20,7 @@
 #include "http_api.h"
 #include "participant.h"
 #include "signaling.h"
+#include "whep.h"
 #include "whip.h"
 
 /* A client that stops reading must not grow our memory without bound. */
@@ -38,8 +39,9 @@ struct http_server {
     pthread_mutex_t wake_lock;       /* guards wake_ctx against the worker thread */
     struct lws_context *wake_ctx;    /* borrowed copy of ctx, NULL once destroying */
     char web_root[4096];
-    struct lws_http_mount mount_files, mount_stats, mount_signin, mount_whip;
+    struct lws_http_mount mount_files, mount_stats, mount_signin, mount_whip, mount_whep;
     struct whip *whip;               /* owned: WHIP sessions (whip.h) */
+    struct whep *whep;               /* owned: WHEP viewers (whep.h) */
     lws_sorted_usec_list_t tick;     /* signaling_tick once a second */
 };
 
@@ -72,7 +74,8 @@ struct http_req {
     char *in;                        /* owned: the request body */
     size_t in_len;
     bool in_too_large;
-    bool whip;                       /* under /whip: CORS headers, text bodies */
+    bool whip;                       /* under /whip or /whep: CORS headers, text bodies */
+    bool whep;                       /* under /whep */
     char *ctype;                     /* owned: Content-Type, WHIP requests only */
     const char *allow;               /* static: the reply's Allow header, NULL when none */
 };
@@ -222,8 +225,11 @@ static void drain_media_events(struct http_server *h)
     struct sfu_event ev;
     if (!h || !h->sfu || !h->sig || h->shutting_down)
         return;
-    while (sfu_poll_event(h->sfu, &ev) == 1)
+    while (sfu_poll_event(h->sfu, &ev) == 1) {
         signaling_media_event(h->sig, &ev);
+        whip_media_event(h->whip, &ev);
+        whep_media_event(h->whep, &ev);
+    }
 }
 
 /* The logic reads wall time only from sig->now_ms, set here before every call in. */
@@ -420,7 +426,12 @@ static int api_finish(struct lws *wsi, struct http_req *req)
     struct http_request rq = {req->method, req->path, req->query, req->cookie, req->auth,
                               req->host, req->in, req->in_len, lws_is_ssl(wsi) != 0};
     struct http_response rs;
-    if (req->whip && h->whip) {   /* whip.c: its own statuses and CORS (RFC 9725) */
+    if (req->whep && h->whep) {   /* whep.c: statuses and CORS as WHIP's */
+        struct whep_response wr;
+        whep_handle(h->whep, &rq, req->ctype ? req->ctype : "", req->in_too_large, &wr);
+        req->allow = wr.allow;
+        rs = wr.http;
+    } else if (req->whip && h->whip) {   /* whip.c: its own statuses and CORS (RFC 9725) */
         struct whip_response wr;
         rq.method = req->method;
         whip_handle(h->whip, &rq, req->ctype ? req->ctype : "", req->in_too_large, &wr);
@@ -507,7 +518,8 @@ static int http_begin(struct lws *wsi, struct http_req *req)
             break;
     if (path[0] && (strcmp(path, "/api/stats") == 0 || strcmp(path, "/api/stats/") == 0))
         return stats_begin(wsi, req);
-    if (path[0] && server_of(wsi)->sig && whip_wants(path))
+    req->whep = path[0] && server_of(wsi)->sig && whep_wants(path);
+    if (req->whep || (path[0] && server_of(wsi)->sig && whip_wants(path)))
         return api_begin(wsi, req, path, true);
     if (path[0] && server_of(wsi)->sig && http_api_wants(path))
         return api_begin(wsi, req, path, false);
@@ -606,7 +618,12 @@ static void setup_mounts(struct http_server *h)
     h->mount_signin.mountpoint_len = (unsigned char)strlen("/signin");
     h->mount_signin.origin = "sabaq-http";
     h->mount_signin.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_whip.mount_next = &h->mount_files;
+    h->mount_whep.mount_next = &h->mount_files;
+    h->mount_whep.mountpoint = "/whep";
+    h->mount_whep.mountpoint_len = (unsigned char)strlen("/whep");
+    h->mount_whep.origin = "sabaq-http";
+    h->mount_whep.origin_protocol = LWSMPRO_CALLBACK;
+    h->mount_whip.mount_next = &h->mount_whep;
     h->mount_whip.mountpoint = "/whip";
     h->mount_whip.mountpoint_len = (unsigned char)strlen("/whip");
     h->mount_whip.origin = "sabaq-http";
@@ -666,6 +683,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
         set_now(h);
         signaling_tick(h->sig);
         whip_tick(h->whip);
+        whep_tick(h->whep);
     }
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
 }
@@ -675,6 +693,7 @@ void http_server_attach(struct http_server *h, struct signaling *sig, struct sfu
     h->sig = sig;
     h->sfu = sfu;
     h->whip = whip_new(sig);
+    h->whep = whep_new(sig);
     set_now(h);
     lws_sul_schedule(h->ctx, 0, &h->tick, on_tick, LWS_US_PER_SEC);
 }
@@ -715,6 +734,8 @@ void http_server_free(struct http_server *h)
     h->shutting_down = true;
     whip_free(h->whip);   /* its participants leave before the sockets close */
     h->whip = NULL;
+    whep_free(h->whep);   /* its viewers release their lessons */
+    h->whep = NULL;
     if (h->sig)
         lws_sul_schedule(h->ctx, 0, &h->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_context_destroy(h->ctx);

@@ -80,7 +80,7 @@ static void free_lesson(struct lesson *l)
 
 void lesson_maybe_free(struct lesson *l)
 {
-    if (l && !l->members && !l->lobby && !l->away)
+    if (l && !l->members && !l->lobby && !l->away && !l->n_viewers)
         free_lesson(l);
 }
 
@@ -101,7 +101,7 @@ void lesson_free_all(struct signaling *s)
 
 size_t lesson_seats_taken(const struct lesson *l)
 {
-    return l->n_members + l->n_away;
+    return l->n_members + l->n_away + l->n_viewers;
 }
 
 void lesson_broadcast(struct lesson *l, const struct participant *except, json_t *msg)

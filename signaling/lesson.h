@@ -31,6 +31,8 @@ struct lesson {
     struct stage_state stage;      /* stage.c */
     struct lesson_slots *slots;    /* owned, subscribe_slots.c (NULL until first used) */
     struct lesson *next;           /* in sig->lessons */
+    size_t n_viewers;              /* WHEP players (whep.c): not members, but each takes a
+                                    * seat and keeps the lesson open */
 };
 
 #define LESSON_AWAY_MS 60000     /* a dropped participant keeps identity, hand and floor */
@@ -48,9 +50,9 @@ void lesson_handle_join(struct participant *p, json_t *msg, json_t *req);
 struct lesson *lesson_find(struct signaling *s, const char *id);
 /* The lesson of d in memory, made from d when not there yet; NULL when out of memory. */
 struct lesson *lesson_open(struct signaling *s, const struct lesson_def *d);
-/* Frees l if nobody is in it, away or waiting. */
+/* Frees l if nobody is in it, away, waiting or watching (WHEP). */
 void lesson_maybe_free(struct lesson *l);
-/* Members and people away: the seats counted against max_participants. */
+/* Members, people away and WHEP viewers: the seats counted against max_participants. */
 size_t lesson_seats_taken(const struct lesson *l);
 /* {id, title, language, start_ms, duration_min, max_participants, lobby,
  *  students_publish, students_video, locked} */

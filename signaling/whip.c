@@ -8,12 +8,9 @@
  * (nobody reads it). No trickle ICE or ICE restart: PATCH is 405. */
 #include "whip.h"
 
-#include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "sabaq/error.h"
 #include "sabaq/sdp.h"
@@ -22,10 +19,15 @@
 #include "message.h"
 #include "participant.h"
 #include "signaling.h"
+#include "webrtc_http.h"
 
-#define SESSION_ID_LEN 32   /* hex of 16 random bytes: the Location is the secret */
+#define SESSION_ID_LEN WEBRTC_HTTP_SESSION_LEN
 #define REQ_JOIN 1
 #define REQ_PUBLISH 2
+/* A publisher that never connects (UDP blocked, the client gave up) would
+ * stay in the lesson for ever: the media plane times out consent only once
+ * ICE has started. */
+#define CONNECT_MS 30000
 
 struct whip_session {
     struct whip *w;                 /* borrowed */
@@ -36,6 +38,8 @@ struct whip_session {
     json_t *reply;                  /* owned: that reply once it came */
     bool closed;                    /* the lesson closed the "socket" (leave, removed) */
     bool media_gone;                /* the publish transport closed: the publisher left */
+    bool is_connected;              /* SFU_EVENT_TRANSPORT_CONNECTED for it came */
+    uint64_t created_ms;
     struct whip_session *next;
 };
 
@@ -123,9 +127,12 @@ static void sweep(struct whip *w)
 {
     for (struct whip_session *ws = w->sessions, *next; ws; ws = next) {
         next = ws->next;
-        if (ws->closed || ws->media_gone) {
+        bool never = !ws->is_connected && w->sig->now_ms - ws->created_ms >= CONNECT_MS;
+        if (ws->closed || ws->media_gone || never) {
             signaling_log(w->sig, "whip: session %s ended (%s)", ws->id,
-                          ws->closed ? "left the lesson" : "its media connection closed");
+                          ws->closed ? "left the lesson"
+                          : ws->media_gone ? "its media connection closed"
+                                           : "its publisher never connected");
             session_end(w, ws);
         }
     }
@@ -135,6 +142,15 @@ void whip_tick(struct whip *w)
 {
     if (w)
         sweep(w);
+}
+
+void whip_media_event(struct whip *w, const struct sfu_event *ev)
+{
+    if (!w || ev->type != SFU_EVENT_TRANSPORT_CONNECTED)
+        return;
+    for (struct whip_session *ws = w->sessions; ws; ws = ws->next)
+        if (ws->p && ws->p->pub.transport_id == ev->id)
+            ws->is_connected = true;
 }
 
 struct whip *whip_new(struct signaling *s)
@@ -169,30 +185,6 @@ bool whip_wants(const char *path)
 
 /* ---- responses ----------------------------------------------------------- */
 
-static void reply_text(struct whip_response *rs, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void reply_text(struct whip_response *rs, int status, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text) - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n > sizeof(text) - 2)
-        n = (int)sizeof(text) - 2;
-    text[n++] = '\n';
-    rs->http.status = status;
-    snprintf(rs->http.content_type, sizeof(rs->http.content_type), "text/plain; charset=utf-8");
-    free(rs->http.body);
-    rs->http.body = malloc((size_t)n);
-    rs->http.body_len = rs->http.body ? (size_t)n : 0;
-    if (rs->http.body)
-        memcpy(rs->http.body, text, (size_t)n);
-}
-
 /* The HTTP status for a refused `join` or `publish`. */
 static int status_of(const char *code)
 {
@@ -208,51 +200,6 @@ static int status_of(const char *code)
 }
 
 /* ---- the request --------------------------------------------------------- */
-
-/* "/whip/<lesson>" or "/whip/<lesson>/<session>": false when neither. */
-static bool split_path(const char *path, char *lesson, size_t lcap, char *session, size_t scap)
-{
-    const char *l = path + 5;
-    if (*l != '/')
-        return false;
-    l++;
-    const char *slash = strchr(l, '/');
-    size_t llen = slash ? (size_t)(slash - l) : strlen(l);
-    if (llen == 0 || llen >= lcap)
-        return false;
-    memcpy(lesson, l, llen);
-    lesson[llen] = '\0';
-    session[0] = '\0';
-    if (slash) {
-        size_t slen = strlen(slash + 1);
-        if (slen == 0 || slen >= scap || strchr(slash + 1, '/'))
-            return false;
-        memcpy(session, slash + 1, slen + 1);
-    }
-    return message_is_lesson_id(lesson);
-}
-
-/* The token of "Bearer <token>" (scheme case-insensitive, RFC 6750), or NULL. */
-static const char *bearer(const char *auth, char *out, size_t cap)
-{
-    if (strncasecmp(auth, "Bearer ", 7) != 0)
-        return NULL;
-    const char *t = auth + 7;
-    while (*t == ' ')
-        t++;
-    size_t n = strcspn(t, " \t\r\n");
-    if (n == 0 || n >= cap)
-        return NULL;
-    memcpy(out, t, n);
-    out[n] = '\0';
-    return out;
-}
-
-static bool is_sdp_type(const char *ct)
-{
-    size_t n = strcspn(ct, "; \t");
-    return n == strlen("application/sdp") && strncasecmp(ct, "application/sdp", n) == 0;
-}
 
 /* The name= query argument (1-64 characters checked by join.c), else "WHIP". */
 static void query_name(const char *query, char *out, size_t cap)
@@ -270,74 +217,6 @@ static void query_name(const char *query, char *out, size_t cap)
     }
 }
 
-/* Checks the offer parses before anyone joins, so a bad one leaves no trace. */
-static int check_offer(const char *sdp, size_t len, struct whip_response *rs)
-{
-    struct sdp_session *offer = calloc(1, sizeof(*offer));
-    if (!offer) {
-        reply_text(rs, 500, "out of memory");
-        return -1;
-    }
-    const char *why = NULL;
-    int rc = sdp_parse(offer, sdp, len, &why);
-    free(offer);
-    if (rc < 0) {
-        reply_text(rs, 400, "malformed SDP offer: %s", why ? why : sq_strerror(rc));
-        return -1;
-    }
-    json_t *text = json_stringn(sdp, len);   /* what `publish` will be handed */
-    if (!text) {
-        reply_text(rs, 400, "malformed SDP offer: not UTF-8 text");
-        return -1;
-    }
-    json_decref(text);
-    return 0;
-}
-
-/* 0 when the token may publish in this lesson; else rs is filled. */
-static int check_token(struct whip *w, const char *token, const char *lesson,
-                       struct whip_response *rs)
-{
-    struct signaling *s = w->sig;
-    struct lesson_def def;
-    int rc = s->store ? lesson_store_get(s->store, lesson, &def) : -SQ_ENOTFOUND;
-    if (rc == -SQ_ENOTFOUND) {
-        reply_text(rs, 404, "no lesson %s", lesson);
-        return -1;
-    }
-    if (rc < 0) {
-        reply_text(rs, 500, "cannot read the lesson");
-        return -1;
-    }
-    struct access_grant g;
-    enum auth_result r = access_check(s->store, s->secret, token, (int64_t)s->now_ms, &g);
-    if (r == AUTH_OK && strcmp(g.def.id, lesson) != 0)
-        r = AUTH_WRONG_LESSON;
-    if (r != AUTH_OK) {
-        reply_text(rs, r == AUTH_INTERNAL ? 500 : 403, "%s", auth_result_text(r));
-        return -1;
-    }
-    if (strcmp(g.role, "student") == 0 && !g.def.students_publish) {
-        reply_text(rs, 403, "this token may not publish: students publish only when the "
-                            "lesson lets them");
-        return -1;
-    }
-    return 0;
-}
-
-static void session_id(char *out)
-{
-    unsigned char raw[SESSION_ID_LEN / 2];
-    static const char hex[] = "0123456789abcdef";
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        memset(raw, 0, sizeof(raw));   /* never reached with a seeded OpenSSL */
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[SESSION_ID_LEN] = '\0';
-}
-
 /* The join, then the publish, as a WebSocket client would send them. */
 static void start_session(struct whip *w, struct whip_session *ws, const char *token,
                           const char *name, const struct http_request *rq,
@@ -351,9 +230,9 @@ static void start_session(struct whip *w, struct whip_session *ws, const char *t
         const char *code = json_string_value(json_object_get(r, "code"));
         const char *why = json_string_value(json_object_get(r, "message"));
         if (type && strcmp(type, "lobby_wait") == 0)
-            reply_text(rs, 403, "the lesson has a lobby: a WHIP publisher cannot wait in it");
+            webrtc_http_reply(&rs->http, 403, "the lesson has a lobby: a WHIP publisher cannot wait in it");
         else
-            reply_text(rs, status_of(code), "%s", why ? why : "cannot join the lesson");
+            webrtc_http_reply(&rs->http, status_of(code), "%s", why ? why : "cannot join the lesson");
         json_decref(r);
         session_end(w, ws);
         return;
@@ -365,7 +244,7 @@ static void start_session(struct whip *w, struct whip_session *ws, const char *t
     const char *sdp = json_string_value(json_object_get(r, "sdp"));
     if (!type || strcmp(type, "publish_answer") != 0 || !sdp) {
         const char *why = json_string_value(json_object_get(r, "message"));
-        reply_text(rs, status_of(json_string_value(json_object_get(r, "code"))), "%s",
+        webrtc_http_reply(&rs->http, status_of(json_string_value(json_object_get(r, "code"))), "%s",
                    why ? why : "cannot publish");
         json_decref(r);
         session_end(w, ws);
@@ -386,33 +265,44 @@ static void start_session(struct whip *w, struct whip_session *ws, const char *t
 static void handle_post(struct whip *w, const struct http_request *rq, const char *content_type,
                         const char *lesson, struct whip_response *rs)
 {
-    char token[2048], name[300];
-    if (!is_sdp_type(content_type)) {
-        reply_text(rs, 415, "the offer must be sent as Content-Type: application/sdp");
+    char token[WEBRTC_HTTP_TOKEN_MAX], name[300];
+    if (!webrtc_http_is_sdp(content_type)) {
+        webrtc_http_reply(&rs->http, 415, "the offer must be sent as Content-Type: application/sdp");
         return;
     }
     if (rq->body_len > WHIP_MAX_BODY) {
-        reply_text(rs, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
+        webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
         return;
     }
-    if (!bearer(rq->authorization, token, sizeof(token))) {
-        reply_text(rs, 401, "send the lesson token as Authorization: Bearer <token>");
+    if (!webrtc_http_bearer(rq->authorization, token, sizeof(token))) {
+        webrtc_http_reply(&rs->http, 401, "send the lesson token as Authorization: Bearer <token>");
         return;
     }
-    if (check_token(w, token, lesson, rs) < 0 || check_offer(rq->body, rq->body_len, rs) < 0)
+    struct access_grant g;
+    if (webrtc_http_check_token(w->sig, token, lesson, &g, &rs->http) < 0)
+        return;
+    if (strcmp(g.role, "student") == 0 && !g.def.students_publish) {
+        webrtc_http_reply(&rs->http, 403, "this token may not publish: students publish only "
+                                          "when the lesson lets them");
+        return;
+    }
+    /* The offer must parse before anyone joins, so a bad one leaves no trace. */
+    free(webrtc_http_parse_offer(rq->body, rq->body_len, &rs->http));
+    if (rs->http.status)
         return;
     struct whip_session *ws = calloc(1, sizeof(*ws));
     if (!ws) {
-        reply_text(rs, 500, "out of memory");
+        webrtc_http_reply(&rs->http, 500, "out of memory");
         return;
     }
     ws->w = w;
+    ws->created_ms = w->sig->now_ms;
     snprintf(ws->lesson, sizeof(ws->lesson), "%s", lesson);
-    session_id(ws->id);
+    webrtc_http_session_id(ws->id);
     ws->p = signaling_connect(w->sig, &session_ops, ws);
     if (!ws->p) {
         free(ws);
-        reply_text(rs, 500, "out of memory");
+        webrtc_http_reply(&rs->http, 500, "out of memory");
         return;
     }
     ws->next = w->sessions;
@@ -428,10 +318,10 @@ static void handle_delete(struct whip *w, const char *lesson, const char *sessio
         if (strcmp(ws->id, session) == 0 && strcmp(ws->lesson, lesson) == 0) {
             signaling_log(w->sig, "whip: session %s ended by DELETE", ws->id);
             session_end(w, ws);
-            reply_text(rs, 200, "session ended");
+            webrtc_http_reply(&rs->http, 200, "session ended");
             return;
         }
-    reply_text(rs, 404, "no such WHIP session");
+    webrtc_http_reply(&rs->http, 404, "no such WHIP session");
 }
 
 void whip_handle(struct whip *w, const struct http_request *rq, const char *content_type,
@@ -440,8 +330,9 @@ void whip_handle(struct whip *w, const struct http_request *rq, const char *cont
     memset(rs, 0, sizeof(*rs));
     sweep(w);
     char lesson[65], session[SESSION_ID_LEN + 1];
-    if (!split_path(rq->path, lesson, sizeof(lesson), session, sizeof(session))) {
-        reply_text(rs, 404, "use /whip/<lesson id>");
+    if (!webrtc_http_split_path(rq->path, "whip", lesson, sizeof(lesson), session,
+                                sizeof(session))) {
+        webrtc_http_reply(&rs->http, 404, "use /whip/<lesson id>");
         return;
     }
     const char *m = rq->method;
@@ -452,7 +343,7 @@ void whip_handle(struct whip *w, const struct http_request *rq, const char *cont
     }
     if (strcmp(m, "POST") == 0 && !session[0]) {
         if (too_large)
-            reply_text(rs, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
+            webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
         else
             handle_post(w, rq, content_type, lesson, rs);
         return;
@@ -462,6 +353,6 @@ void whip_handle(struct whip *w, const struct http_request *rq, const char *cont
         return;
     }
     /* PATCH (trickle ICE, ICE restart) is not supported yet: RFC 9725 allows 405. */
-    reply_text(rs, 405, "%s is not supported here; allowed: %s", m, WHIP_ALLOW);
+    webrtc_http_reply(&rs->http, 405, "%s is not supported here; allowed: %s", m, WHIP_ALLOW);
     rs->allow = WHIP_ALLOW;
 }

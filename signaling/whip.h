@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sabaq/sfu.h"
 #include "http_api.h"
 
 struct signaling;
@@ -47,6 +48,10 @@ void whip_handle(struct whip *w, const struct http_request *rq, const char *cont
 /* Once a second: ends the sessions whose participant left the lesson
  * (removed, lesson ended) or whose publish transport closed. */
 void whip_tick(struct whip *w);
+
+/* Every media-plane event: a session's publish transport connecting. One
+ * that has not connected CONNECT_MS (30 s) after its POST ends at a tick. */
+void whip_media_event(struct whip *w, const struct sfu_event *ev);
 
 /* Open sessions (for tests and stats). */
 size_t whip_sessions(const struct whip *w);

@@ -188,6 +188,8 @@ int sdp_answer_publish(const struct sdp_session *offer, const struct sdp_local *
                        struct sdp_session *answer, struct sdp_track *tracks, size_t cap,
                        size_t *n_tracks, const char **why);
 
+#define SDP_PT_MAP_MAX 4
+
 /* One outgoing track on a subscribe connection. */
 struct sdp_outgoing {
     char mid[33];
@@ -198,6 +200,15 @@ struct sdp_outgoing {
     char cname[64];
     char stream_id[64];          /* msid stream: the participant id, so the page can group */
     char track_id[64];
+    /* When the subscriber was the offerer (WHEP), the numbers its offer
+     * chose: header extension ids (0: not negotiated, not sent), and its
+     * payload type for each of Sabaq's SDP_SUB_PT_* it takes (one not in
+     * the map goes out as Sabaq's, which it drops). Unset, Sabaq's SDP_SUB_*
+     * numbers below are used throughout. */
+    bool has_own_numbers;
+    uint8_t ext_mid, ext_audio_level, ext_transport_cc;
+    uint8_t n_pt_map;
+    struct sdp_pt_pair { uint8_t sabaq, own; } pt_map[SDP_PT_MAP_MAX];
 };
 
 /* Sabaq's fixed payload types and extension ids on subscribe connections. */

@@ -3,6 +3,8 @@
  *   PT        SDP_SUB_PT_OPUS / SDP_SUB_PT_VP8 / SDP_SUB_PT_RTX
  *   exts      mid, (audio) ssrc-audio-level and (once the transport has a
  *             bwe) transport-wide seq, under SDP_SUB_EXT_* ids
+ *             (PT and ids: the subscriber's own when its offer chose them,
+ *             consumer_wire_pt)
  *             (RFC 8285 one-byte form); the publisher's others are dropped
  *   seq, ts   in + offset, the offsets chosen at the first packet and at any
  *             source change so the output runs on without a jump: seq + 1,
@@ -86,6 +88,14 @@ int consumer_create(struct consumer **out, struct transport *t, struct producer 
     c->mid_len = strlen(c->out.mid);
     c->is_video = o->kind == SDP_KIND_VIDEO;
     c->payload_type = c->is_video ? SDP_SUB_PT_VP8 : SDP_SUB_PT_OPUS;
+    c->ext_mid = SDP_SUB_EXT_MID;
+    c->ext_audio_level = SDP_SUB_EXT_AUDIO_LEVEL;
+    c->ext_transport_cc = SDP_SUB_EXT_TRANSPORT_CC;
+    if (o->has_own_numbers) {   /* WHEP: the subscriber's offer numbered them */
+        c->ext_mid = o->ext_mid;
+        c->ext_audio_level = o->ext_audio_level;
+        c->ext_transport_cc = o->ext_transport_cc;
+    }
     c->clock_rate = p ? p->track.clock_rate : kind_clock_rate(o->kind);
     c->needs_sync = true;
     c->rtx_ext = initial_seq(o->rtx_ssrc);
@@ -99,6 +109,16 @@ int consumer_create(struct consumer **out, struct transport *t, struct producer 
     }
     *out = c;
     return 0;
+}
+
+uint8_t consumer_wire_pt(const struct consumer *c, uint8_t pt)
+{
+    if (!c->out.has_own_numbers)
+        return pt;
+    for (uint8_t i = 0; i < c->out.n_pt_map && i < SDP_PT_MAP_MAX; i++)
+        if (c->out.pt_map[i].sabaq == pt)
+            return c->out.pt_map[i].own;
+    return pt;
 }
 
 void consumer_detach(struct consumer *c)
@@ -242,18 +262,18 @@ static int write_packet(const struct consumer *c, uint8_t *out, size_t cap,
     struct rtp_ext_element ext[3];
     size_t n_ext = 0;
     uint8_t level, twcc[2];
-    if (c->mid_len > 0 && c->mid_len <= MID_EXT_MAX)
-        ext[n_ext++] = (struct rtp_ext_element){SDP_SUB_EXT_MID, (uint8_t)c->mid_len,
+    if (c->ext_mid && c->mid_len > 0 && c->mid_len <= MID_EXT_MAX)
+        ext[n_ext++] = (struct rtp_ext_element){c->ext_mid, (uint8_t)c->mid_len,
                                                 (const uint8_t *)c->out.mid};
-    if (!c->is_video && pkt->has_audio_level) {
+    if (!c->is_video && pkt->has_audio_level && c->ext_audio_level) {
         level = (uint8_t)((pkt->voice_activity ? 0x80 : 0) | (pkt->audio_level & 0x7f));
-        ext[n_ext++] = (struct rtp_ext_element){SDP_SUB_EXT_AUDIO_LEVEL, 1, &level};
+        ext[n_ext++] = (struct rtp_ext_element){c->ext_audio_level, 1, &level};
     }
-    if (c->transport->bwe) {
+    if (c->transport->bwe && c->ext_transport_cc) {
         uint16_t seq = bwe_next_seq(c->transport->bwe); /* recorded at commit */
         twcc[0] = (uint8_t)(seq >> 8);
         twcc[1] = (uint8_t)seq;
-        ext[n_ext++] = (struct rtp_ext_element){SDP_SUB_EXT_TRANSPORT_CC, 2, twcc};
+        ext[n_ext++] = (struct rtp_ext_element){c->ext_transport_cc, 2, twcc};
     }
     int hl = rtp_header_write(out, cap, h, ext, n_ext);
     if (hl < 0)
@@ -286,7 +306,7 @@ int consumer_rewrite(struct consumer *c, const struct rtc_packet *pkt, uint64_t 
     }
     struct rtp_header h = {
         .marker = pkt->rtp.marker,
-        .payload_type = c->payload_type,
+        .payload_type = consumer_wire_pt(c, c->payload_type),
         .seq = (uint16_t)(pkt->rtp.seq + c->seq_offset),
         .timestamp = pkt->rtp.timestamp + c->ts_offset,
         .ssrc = c->out.ssrc,
@@ -362,7 +382,7 @@ static void resend(struct consumer *c, const struct rtp_packet *orig, uint16_t o
     int n;
     if (c->out.rtx_ssrc) {
         h.ssrc = c->out.rtx_ssrc;
-        h.payload_type = SDP_SUB_PT_RTX;
+        h.payload_type = consumer_wire_pt(c, SDP_SUB_PT_RTX);
         h.seq = (uint16_t)c->rtx_ext;
         roc = (uint32_t)(c->rtx_ext >> 16);
         n = write_packet(c, d->data, RTP_CAP, &h, &pkt, out_seq);
@@ -370,7 +390,7 @@ static void resend(struct consumer *c, const struct rtp_packet *orig, uint16_t o
             c->rtx_ext++;
     } else {
         h.ssrc = c->out.ssrc;
-        h.payload_type = c->payload_type;
+        h.payload_type = consumer_wire_pt(c, c->payload_type);
         h.seq = out_seq;
         roc = (uint32_t)(seq_extend(c->out_ext, out_seq) >> 16);
         n = write_packet(c, d->data, RTP_CAP, &h, &pkt, -1);

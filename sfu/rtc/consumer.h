@@ -65,6 +65,9 @@ struct consumer {
     struct sdp_outgoing out;
     size_t mid_len;
     uint8_t payload_type;        /* SDP_SUB_PT_OPUS or SDP_SUB_PT_VP8 */
+    /* Header extension ids (0: not sent): Sabaq's SDP_SUB_EXT_*, or the
+     * subscriber's own (sdp_outgoing.has_own_numbers). */
+    uint8_t ext_mid, ext_audio_level, ext_transport_cc;
     uint32_t clock_rate;
     bool is_video;
     /* Sequence and timestamp rewriting. */
@@ -123,6 +126,9 @@ struct consumer {
 int consumer_create(struct consumer **out, struct transport *t, struct producer *p, uint32_t id,
                     const struct sdp_outgoing *o, uint64_t now_us);
 void consumer_free(struct consumer *c);
+/* The payload type the subscriber knows Sabaq's SDP_SUB_PT_* `pt` by: its
+ * own when its offer chose them (WHEP), else pt itself. */
+uint8_t consumer_wire_pt(const struct consumer *c, uint8_t pt);
 
 /* The producer is going away: the consumer stays, silent, until freed. */
 void consumer_detach(struct consumer *c);

@@ -23,7 +23,8 @@ static struct consumer *pick_consumer(struct transport *t)
     struct list *pos, *tmp;
     list_for_each_safe(pos, tmp, &t->consumers) {
         struct consumer *c = list_entry(pos, struct consumer, transport_link);
-        if (c->is_video && c->out.rtx_ssrc && c->has_sent && !c->needs_sync)
+        if (c->is_video && c->out.rtx_ssrc && c->ext_transport_cc && c->has_sent &&
+            !c->needs_sync)
             return c;
     }
     return NULL;
@@ -36,12 +37,12 @@ static int write_padding(struct consumer *c, uint16_t twcc_seq, uint8_t *out, si
     uint8_t twcc[2] = {(uint8_t)(twcc_seq >> 8), (uint8_t)twcc_seq};
     struct rtp_ext_element ext[2];
     size_t n_ext = 0;
-    if (c->mid_len > 0 && c->mid_len <= MID_EXT_MAX)
-        ext[n_ext++] = (struct rtp_ext_element){SDP_SUB_EXT_MID, (uint8_t)c->mid_len,
+    if (c->ext_mid && c->mid_len > 0 && c->mid_len <= MID_EXT_MAX)
+        ext[n_ext++] = (struct rtp_ext_element){c->ext_mid, (uint8_t)c->mid_len,
                                                 (const uint8_t *)c->out.mid};
-    ext[n_ext++] = (struct rtp_ext_element){SDP_SUB_EXT_TRANSPORT_CC, 2, twcc};
+    ext[n_ext++] = (struct rtp_ext_element){c->ext_transport_cc, 2, twcc};
     struct rtp_header h = {
-        .payload_type = SDP_SUB_PT_RTX,
+        .payload_type = consumer_wire_pt(c, SDP_SUB_PT_RTX),
         .seq = (uint16_t)c->rtx_ext,
         .timestamp = c->last_ts,
         .ssrc = c->out.rtx_ssrc,

@@ -2,7 +2,8 @@
 """End-to-end WHIP (RFC 9725) against run.sh's server: an aiortc WHIP client
 publishes a VP8 + Opus test source with the teacher link's token, an aiortc
 viewer joined over the WebSocket with the student link decodes >= 20 frames
-of it; then the documented statuses (401, 403, 404, 400, 413, 415, 405,
+of it, and so does a Chromium student (whep_page.mjs, framesDecoded grows);
+then the documented statuses (401, 403, 404, 400, 413, 415, 405,
 OPTIONS + CORS) and DELETE, after which the viewer sees participant_left.
 Run with Debian's /usr/bin/python3 (python3-aiortc, python3-websockets);
 run.sh sets SABAQ_URL."""
@@ -138,6 +139,26 @@ def error_statuses(lesson, teacher, student, offer):
     check(s == 404, f"DELETE of an unknown session: 404 ({s})")
 
 
+async def start_chromium_student(token, name):
+    """whep_page.mjs joins as a student and exits 0 once the video of the
+    participant called `name` has decoded 20 frames and then more (it waits
+    up to 60 s for that participant)."""
+    return await asyncio.create_subprocess_exec(
+        "node", "tests/e2e/whep_page.mjs", "student", token, name,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+
+
+async def chromium_student_decodes(proc):
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 80)
+    except asyncio.TimeoutError:
+        proc.kill()
+        out, _ = await proc.communicate()
+    for line in out.decode(errors="replace").splitlines()[-8:]:
+        print(f"  student: {line}", flush=True)
+    return proc.returncode == 0
+
+
 async def main():
     out = subprocess.run(["node", "tests/e2e/make_lesson.mjs", '{"title":"whip"}'],
                          capture_output=True, text=True, timeout=60)
@@ -148,6 +169,8 @@ async def main():
     lesson, teacher, student = tokens["id"], tokens["teacher"], tokens["student"]
     log(f"lesson {lesson}")
 
+    # Chromium is slow to start on a loaded machine: it comes up meanwhile.
+    chromium = await start_chromium_student(student, "OBS")
     async with websockets.client.connect(WS_URL, max_size=1 << 22) as ws:
         await ws.send(json.dumps({"type": "join", "token": student, "name": "viewer", "req": 1}))
         j = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -167,6 +190,8 @@ async def main():
         check(viewer.video_frames >= aiortc_viewer.MIN_FRAMES and viewer.video_size[0] > 0,
               f"the viewer decodes the WHIP video ({viewer.video_frames} frames)")
         check(viewer.video_from & whip_ids, "the decoded video is the WHIP publisher's")
+        check(await chromium_student_decodes(chromium),
+              "a Chromium student decodes the WHIP publisher's video (framesDecoded grows)")
 
         offer = pc.localDescription.sdp.encode()
         await asyncio.get_running_loop().run_in_executor(

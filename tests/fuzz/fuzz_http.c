@@ -1,6 +1,7 @@
 /* libFuzzer target for Sabaq's HTTP entries that read request bodies and
- * headers: the lessons API (JSON bodies, roster CSV, cookies, queries) and
- * WHIP (bearer tokens, SDP offers). Configured as the server runs them: a
+ * headers: the lessons API (JSON bodies, roster CSV, cookies, queries),
+ * WHIP and WHEP (bearer tokens, SDP offers; a WHEP viewer that was made then
+ * also gets media events and a tick). Configured as the server runs them: a
  * real store in a scratch directory, a teacher, a lesson and signed tokens.
  * The input is split at NUL bytes into method, path, query, Cookie,
  * Authorization, Content-Type and body; the first byte's low bits swap in a
@@ -21,6 +22,7 @@
 #include "signaling/signaling.h"
 #include "signaling/staff.h"
 #include "signaling/store.h"
+#include "signaling/whep.h"
 #include "signaling/whip.h"
 
 #define NOW_MS 1764000000000ll
@@ -102,6 +104,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 http_response_free(&rs.http);
                 whip_tick(w);
                 whip_free(w);
+            }
+        } else if (whep_wants(rq.path)) {
+            struct whep *w = whep_new(s);
+            struct whep_response rs = {0};
+            if (w) {
+                whep_handle(w, &rq, field[5], flags & 8, &rs);
+                http_response_free(&rs.http);
+                /* Events for the ids a viewer would have got (transport 1,
+                 * consumers 1-2) and for a producer that is nobody's. */
+                struct sfu_event ev = {SFU_EVENT_SPEAKING_CHANGED, 7, 1, ""};
+                whep_media_event(w, &ev);
+                s->now_ms += 10000;
+                whep_tick(w);
+                ev = (struct sfu_event){SFU_EVENT_TRANSPORT_CLOSED, 1, 0, "fuzz"};
+                if (flags & 16)
+                    whep_media_event(w, &ev);
+                whep_free(w);
             }
         } else {
             struct http_response rs = {0};

@@ -319,9 +319,9 @@ TEST(sdp_answer_refuses_more_tracks_than_the_caller_takes)
 /* ---- subscribe ------------------------------------------------------------ */
 
 static const struct sdp_outgoing outgoing[3] = {
-    {"0", SDP_KIND_AUDIO, true, 1111, 0, "cn1", "p2", "a-p2"},
-    {"1", SDP_KIND_VIDEO, true, 2222, 3333, "cn1", "p2", "v-p2"},
-    {"2", SDP_KIND_VIDEO, false, 0, 0, "", "", ""},
+    {"0", SDP_KIND_AUDIO, true, 1111, 0, "cn1", "p2", "a-p2", .has_own_numbers = false},
+    {"1", SDP_KIND_VIDEO, true, 2222, 3333, "cn1", "p2", "v-p2", .has_own_numbers = false},
+    {"2", SDP_KIND_VIDEO, false, 0, 0, "", "", "", .has_own_numbers = false},
 };
 
 TEST(sdp_offer_subscribe_builds_fixed_sections)

@@ -168,6 +168,27 @@ TEST(whip_session_ends_when_its_media_connection_closes)
     setup_free(&s);
 }
 
+TEST(whip_session_that_never_connects_ends_after_30_s)
+{
+    struct setup s;
+    ASSERT(setup_init(&s, false));
+    struct fake_conn *student = fixture_join(&s.f, "student", "Dana");
+    ASSERT_EQ(201, status_of(s.w, "POST", s.path, s.bearer, "application/sdp", s.offer));
+    ASSERT_EQ(201, status_of(s.w, "POST", s.path, s.bearer, "application/sdp", s.offer));
+    const struct fake_call *t = fake_find(&s.f.h.media, "transport_create", 0);
+    struct sfu_event up = {.type = SFU_EVENT_TRANSPORT_CONNECTED, .id = t->id};
+    whip_media_event(s.w, &up);   /* the first one's publisher connects */
+    s.f.h.sig->now_ms += 29000;
+    whip_tick(s.w);
+    ASSERT_EQ(2u, whip_sessions(s.w));
+    s.f.h.sig->now_ms += 1000;
+    whip_tick(s.w);
+    ASSERT_EQ(1u, whip_sessions(s.w));
+    ASSERT(lh_has(student, "participant_left"));
+    ASSERT(strstr(harness_log(&s.f.h), "never connected"));
+    setup_free(&s);
+}
+
 TEST(whip_refuses_an_offer_that_is_not_utf8)
 {
     struct setup s;
