@@ -248,3 +248,77 @@ TEST(sim_h264_nack_is_answered_on_the_h264_rtx_payload_type)
     ASSERT_MEM_EQ(orig->rtp.payload, rtx[0]->rtp.payload + 2, orig->rtp.payload_len);
     scene_free(&sc);
 }
+
+/* The slot model: one subscriber video m-line fed first by a VP8 camera,
+ * then by the H.264 source, with no renegotiation: the payload type
+ * follows the codec, the sequence runs on, and the H.264 part starts on
+ * its parameter sets. */
+#define P_VP8 11
+#define VP8_SSRC 0x5A5A0100u
+#define VP8_PT 98
+
+static void send_vp8_frame(struct scene *sc, uint16_t *seq, uint32_t frame, bool key)
+{
+    uint8_t p[12] = {0x10, 0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0x55};
+    if (!key)
+        p[1] |= 0x01;            /* inverse key frame flag */
+    struct rtp_ext_element ext = {EXT_MID, 1, (const uint8_t *)"0"};
+    struct rtp_header h = {.marker = true, .payload_type = VP8_PT, .seq = (*seq)++,
+                           .timestamp = 3000u * frame, .ssrc = VP8_SSRC};
+    sim_peer_send_rtp(sc->pub, &h, &ext, 1, p, sizeof p);
+}
+
+TEST(sim_h264_a_slot_switches_from_vp8_to_h264_without_renegotiation)
+{
+    struct scene sc;
+    uint16_t vp8_seq = 900;
+    ASSERT_EQ(0, scene_connect(&sc));
+    struct sdp_track t = {0};
+    strcpy(t.mid, "0");
+    t.kind = SDP_KIND_VIDEO;
+    t.codec = SDP_CODEC_VP8;
+    t.payload_type = VP8_PT;
+    t.clock_rate = 90000;
+    t.ext.mid = EXT_MID;
+    t.feedback = SDP_FB_NACK | SDP_FB_NACK_PLI;
+    ASSERT_EQ(0, rtc_core_producer_create(sc.s.core, P_VP8, T_PUB, &t, sc.s.now_us));
+    struct sdp_outgoing o = {0};
+    strcpy(o.mid, "v");
+    o.kind = SDP_KIND_VIDEO;
+    o.active = true;
+    o.ssrc = SUB_SSRC(0);
+    o.rtx_ssrc = SUB_SSRC(0) + 1;
+    ASSERT_EQ(0, rtc_core_consumer_create(sc.s.core, C1, T_SUB1, P_VP8, &o, sc.s.now_us));
+    for (uint32_t f = 0; f < 5; f++) {
+        send_vp8_frame(&sc, &vp8_seq, f, f == 0);
+        send_frame(&sc, sc.frame == 0); /* the H.264 source runs meanwhile */
+        sim_run_ms(&sc.s, 20);
+    }
+    ASSERT_EQ(5, sim_peer_rtp_with_ssrc(sc.sub[0], SUB_SSRC(0), rx, PEER_MAX_RX));
+    ASSERT_EQ(SDP_SUB_PT_VP8, rx[4]->rtp.payload_type);
+
+    size_t plis = sim_peer_pli_count(sc.pub, PUB_SSRC);
+    ASSERT_EQ(0, rtc_core_consumer_set_producer(sc.s.core, C1, P_H264, sc.s.now_us));
+    sim_run_ms(&sc.s, 1);
+    ASSERT(sim_peer_pli_count(sc.pub, PUB_SSRC) > plis); /* the new source's keyframe */
+    send_frame(&sc, false); /* a P frame: not a place to start */
+    send_vp8_frame(&sc, &vp8_seq, 5, false);
+    sim_run_ms(&sc.s, 20);
+    send_frame(&sc, true);
+    sim_run_ms(&sc.s, 20);
+    send_frame(&sc, false);
+    sim_run_ms(&sc.s, 20);
+
+    size_t n = sim_peer_rtp_with_ssrc(sc.sub[0], SUB_SSRC(0), rx, PEER_MAX_RX);
+    ASSERT_EQ(5 + 3 + 1, n);
+    for (size_t k = 1; k < n; k++) {
+        ASSERT_EQ((uint16_t)(rx[0]->rtp.seq + k), rx[k]->rtp.seq);
+        ASSERT((int32_t)(rx[k]->rtp.timestamp - rx[k - 1]->rtp.timestamp) >= 0);
+        ASSERT_EQ(k < 5 ? SDP_SUB_PT_VP8 : SDP_SUB_PT_H264, rx[k]->rtp.payload_type);
+    }
+    ASSERT(rx[5]->rtp.timestamp != rx[4]->rtp.timestamp);
+    struct h264_payload h;
+    ASSERT_EQ(0, h264_payload_parse(&h, rx[5]->rtp.payload, rx[5]->rtp.payload_len));
+    ASSERT(h.has_sps);
+    scene_free(&sc);
+}
