@@ -130,6 +130,7 @@ run_test access /usr/bin/python3 tests/e2e/access.test.py
 run_test classroom node tests/e2e/classroom.test.mjs
 run_test classroom_data /usr/bin/python3 tests/e2e/classroom_data.test.py
 run_test whip /usr/bin/python3 tests/e2e/whip.test.py
+run_test whip_h264 /usr/bin/python3 tests/e2e/whip_h264.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
