@@ -320,3 +320,25 @@ TEST(sdp_h264_answer_tells_whether_the_subscriber_kept_h264)
     off.port = 0;
     ASSERT(!sdp_media_has_payload_type(&off, SDP_SUB_PT_VP8));
 }
+
+TEST(sdp_h264_full_subscribe_offer_still_fits)
+{
+    /* The most a subscribe connection holds: every m-line video and active,
+     * now with four formats each. It must stay well inside SDP_MAX_TEXT
+     * (the browser's answer goes back through the same bound). */
+    static struct sdp_outgoing many[SDP_MAX_MEDIA];
+    for (int i = 0; i < SDP_MAX_MEDIA; i++) {
+        many[i] = outgoing[1];
+        snprintf(many[i].mid, sizeof many[i].mid, "%d", i);
+        many[i].ssrc = 10000u + 2u * (uint32_t)i;
+        many[i].rtx_ssrc = many[i].ssrc + 1;
+        snprintf(many[i].stream_id, sizeof many[i].stream_id, "p%d", i);
+        snprintf(many[i].track_id, sizeof many[i].track_id, "p%d-1", i);
+    }
+    ASSERT_EQ(0, sdp_offer_subscribe(&local, many, SDP_MAX_MEDIA, 42, 7, sess(0)));
+    static char big[SDP_MAX_TEXT];
+    int n = sdp_write(sess(0), big, sizeof big);
+    ASSERT(n > 0 && n < SDP_MAX_TEXT / 2);
+    ASSERT_EQ(0, sdp_parse(sess(1), big, (size_t)n, NULL));
+    ASSERT_EQ(SDP_MAX_MEDIA, sess(1)->n_media);
+}
