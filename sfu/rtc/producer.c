@@ -2,8 +2,9 @@
  * 9.2 (mid), RFC 8852 (rtp-stream-id for simulcast layers, repaired-rtp-
  * stream-id for their RTX) and RFC 8853; receive statistics follow RFC 3550
  * A.3 and A.8; keyframe requests RFC 4585 sec. 6.3.1 (PLI) and RFC 5104
- * sec. 4.3.1 (FIR). Layer ranking, bitrates and the wanted-layers event
- * live in producer_layer.c. */
+ * sec. 4.3.1 (FIR); keyframe starts from the VP8 descriptor (RFC 7741) or,
+ * for H.264, from the NAL units (RFC 6184, sabaq/h264.h). Layer ranking,
+ * bitrates and the wanted-layers event live in producer_layer.c. */
 #include "rtc/producer.h"
 
 #include <stdlib.h>
