@@ -207,6 +207,25 @@ static int h264_rank(const struct sdp_codec *c)
     return profile == 0x42 ? 1 : profile == 0x4d ? 2 : 3;
 }
 
+/* The answer's fmtp for the chosen H.264 format: the publisher's own
+ * parameters (profile, level, packetization mode), less the sprop-* ones,
+ * which describe a sender's stream (RFC 6184 8.2.2) and Sabaq sends none. */
+static void answer_h264_fmtp(const char *offered, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = offered; *p;) {
+        p += strspn(p, " ;");
+        size_t len = strcspn(p, ";");
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len && strncasecmp(p, "sprop-", 6) != 0 && used + len + 2 <= cap) {
+            used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? ";" : "", (int)len, p);
+        }
+        p += strcspn(p, ";");
+    }
+}
+
 /* The best H.264 format offered (the offer's order breaks ties), or NULL. */
 static const struct sdp_codec *find_h264(const struct sdp_media *m)
 {
@@ -245,8 +264,8 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am, stru
         rtx = find_codec(om, "rtx", 90000, -1, c->pt);
         set_codec(&am->codecs[0], c->pt, t->codec == SDP_CODEC_H264 ? "H264" : "VP8", 90000, 0,
                   -1, c->feedback & VIDEO_FB);
-        if (t->codec == SDP_CODEC_H264) /* the publisher's own profile and level */
-            memcpy(am->codecs[0].fmtp, c->fmtp, sizeof am->codecs[0].fmtp);
+        if (t->codec == SDP_CODEC_H264)
+            answer_h264_fmtp(c->fmtp, am->codecs[0].fmtp, sizeof am->codecs[0].fmtp);
         if (rtx)
             set_codec(&am->codecs[1], rtx->pt, "rtx", 90000, 0, c->pt, 0);
     }
@@ -326,8 +345,9 @@ static void choose_simulcast(const struct sdp_media *om, struct sdp_media *am,
         }
         p = list + len + strspn(list + len, " ");
     }
-    /* Simulcast layers are told apart by VP8 keyframes and picture ids
-     * only: of H.264, receive the most preferred layer alone. */
+    /* Layer switching needs VP8 (frame sizes from its keyframes, picture
+     * ids rewritten across a switch): of H.264, receive the most preferred
+     * layer alone. */
     if (t->codec == SDP_CODEC_H264)
         first_send_rid(send_list);
     char answer[sizeof am->simulcast] = "recv ";

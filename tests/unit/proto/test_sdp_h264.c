@@ -194,6 +194,11 @@ TEST(sdp_h264_profile_order_baseline_then_main_then_others)
     o = edit_all(o, "profile-level-id=42e01f", "profile-level-id=4d001f");
     ASSERT_EQ(0, answer(o));
     ASSERT_EQ(98, tracks[1].payload_type);
+    /* The answer repeats the publisher's parameters but not its sprop-*. */
+    ASSERT_EQ(0, answer(edit_all(obs_offer, "packetization-mode=1;",
+                                 "packetization-mode=1; sprop-parameter-sets=Z0LgH4yNQA==,aM48gA==;")));
+    ASSERT_STR_EQ("profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1",
+                  sess(1)->media[1].codecs[0].fmtp);
     /* No profile-level-id means baseline 42000a: taken. */
     ASSERT_EQ(0, answer(edit_all(obs_offer, "profile-level-id=42e01f;", "")));
     ASSERT_EQ(SDP_CODEC_H264, tracks[1].codec);
