@@ -113,7 +113,6 @@ static bool maps(const struct sdp_outgoing *out, uint8_t sabaq_pt)
     return false;
 }
 
-#ifdef SDP_SUB_PT_H264_RTX
 /* Where Sabaq also forwards H.264 (a WHIP encoder such as OBS may put it on
  * the stage), the viewer's H.264 in packetization mode 1 is answered too,
  * constrained baseline preferred like Sabaq's own subscribe offer, so that
@@ -143,7 +142,6 @@ static void add_h264(const struct sdp_media *om, struct sdp_media *am, struct sd
         out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_H264_RTX, rtx->pt};
     }
 }
-#endif
 
 /* Opus, or VP8 and its RTX, in the viewer's payload types; false when the
  * section offers neither. */
@@ -169,10 +167,8 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am,
         om->kind == SDP_KIND_AUDIO ? SDP_SUB_PT_OPUS : SDP_SUB_PT_VP8, c->pt};
     if (rtx)
         out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_RTX, rtx->pt};
-#ifdef SDP_SUB_PT_H264_RTX
     if (om->kind == SDP_KIND_VIDEO)
         add_h264(om, am, out);
-#endif
     return true;
 }
 

@@ -162,11 +162,16 @@ struct sdp_local {
     struct sdp_candidate candidates[SDP_MAX_CANDIDATES];
 };
 
+/* The codec of an accepted track. UNSET (a zeroed track) reads as Opus for
+ * audio and VP8 for video, as before H.264 was accepted. */
+enum sdp_codec_id { SDP_CODEC_UNSET, SDP_CODEC_OPUS, SDP_CODEC_VP8, SDP_CODEC_H264 };
+
 /* One track a publisher offered and Sabaq accepted (an m-line). */
 struct sdp_track {
     char mid[33];
     enum sdp_media_kind kind;
-    uint8_t payload_type;        /* Opus or VP8, as numbered in the offer */
+    enum sdp_codec_id codec;
+    uint8_t payload_type;        /* Opus, VP8 or H.264, as numbered in the offer */
     uint8_t rtx_payload_type;    /* 0 when no RTX */
     uint32_t clock_rate;
     uint32_t ssrc;               /* from a=ssrc, 0 when it must be learnt from mid/rid */
@@ -179,7 +184,12 @@ struct sdp_track {
 };
 
 /* Answers a publish offer: accepts at most one Opus (with useinbandfec=1) and
- * one VP8 (with its RTX) per m-line, the header extensions Sabaq understands,
+ * one video codec with its RTX per m-line: VP8 whenever offered (browsers,
+ * simulcast), else H.264 in packetization-mode 1 (OBS and other WHIP
+ * encoders), constrained baseline preferred, then baseline, main, others,
+ * answered with the offer's own fmtp. An H.264 simulcast offer gets one
+ * layer: the first rid of its a=simulcast send list (RFC 8853: the most
+ * preferred). Also the header extensions Sabaq understands,
  * a=setup:passive, ice-lite, BUNDLE of the accepted m-lines, rtcp-mux
  * required. Rejects other m-lines (port 0) and sends nothing back
  * (a=recvonly). Fills tracks[] with what was accepted (*n_tracks <= cap).
@@ -211,18 +221,41 @@ struct sdp_outgoing {
     struct sdp_pt_pair { uint8_t sabaq, own; } pt_map[SDP_PT_MAP_MAX];
 };
 
-/* Sabaq's fixed payload types and extension ids on subscribe connections. */
+/* Sabaq's fixed payload types and extension ids on subscribe connections.
+ * Every video m-line offers VP8 and H.264, each with its RTX: a consumer
+ * sends the payload type of its source's codec (sdp_sub_payload_type), so
+ * a slot can move between a VP8 and an H.264 source without renegotiation. */
 #define SDP_SUB_PT_OPUS 111
 #define SDP_SUB_PT_VP8 96
 #define SDP_SUB_PT_RTX 97
+#define SDP_SUB_PT_H264 102
+#define SDP_SUB_PT_H264_RTX 103
+#define SDP_SUB_H264_FMTP "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 #define SDP_SUB_EXT_MID 1
 #define SDP_SUB_EXT_AUDIO_LEVEL 2
 #define SDP_SUB_EXT_ABS_SEND_TIME 3
 #define SDP_SUB_EXT_TRANSPORT_CC 4
 
+/* The subscribe payload type for a source of this kind and codec, and the
+ * RTX payload type that repairs it (0 for audio: no RTX). */
+static inline uint8_t sdp_sub_payload_type(enum sdp_media_kind kind, enum sdp_codec_id codec)
+{
+    if (kind != SDP_KIND_VIDEO)
+        return SDP_SUB_PT_OPUS;
+    return codec == SDP_CODEC_H264 ? SDP_SUB_PT_H264 : SDP_SUB_PT_VP8;
+}
+
+static inline uint8_t sdp_sub_rtx_payload_type(uint8_t payload_type)
+{
+    return payload_type == SDP_SUB_PT_H264 ? SDP_SUB_PT_H264_RTX
+           : payload_type == SDP_SUB_PT_VP8 ? SDP_SUB_PT_RTX
+                                            : 0;
+}
+
 /* Writes Sabaq's offer for a subscribe connection: one sendonly m-line per
  * outgoing track (inactive ones kept in place so m-line order never changes),
- * a=setup:actpass, ice-lite, BUNDLE, rtcp-mux, Opus/VP8/RTX with the PTs above.
+ * a=setup:actpass, ice-lite, BUNDLE, rtcp-mux, Opus, VP8 + RTX and H.264 +
+ * RTX (SDP_SUB_H264_FMTP) with the PTs above.
  * `version` becomes the o= line's session version. */
 int sdp_offer_subscribe(const struct sdp_local *local, const struct sdp_outgoing *tracks,
                         size_t n, uint64_t session_id, uint64_t version, struct sdp_session *offer);
@@ -232,5 +265,10 @@ int sdp_offer_subscribe(const struct sdp_local *local, const struct sdp_outgoing
  * 0 or a negative code with a static reason in *why. */
 int sdp_check_subscribe_answer(const struct sdp_session *offer, const struct sdp_session *answer,
                                const char **why);
+
+/* Whether an answered m= section kept payload type `pt` (say
+ * SDP_SUB_PT_H264: a browser without an H.264 decoder leaves it out, and an
+ * H.264 source then cannot be shown to it). False for a refused section. */
+bool sdp_media_has_payload_type(const struct sdp_media *m, uint8_t pt);
 
 #endif

@@ -652,8 +652,8 @@ static int parse_media_formats(struct parser *ps, struct span rest)
         if (find_codec(m, pt))
             FAIL(ps, SQ_EMALFORMED, "m= line: duplicate payload type");
         /* Browsers list more codecs every year and Sabaq wants only Opus,
-         * VP8 and RTX, which they put first: keep the first ones, skip the
-         * rest (their rtpmap/fmtp lines are then ignored). */
+         * VP8, H.264 and RTX, which they put first: keep the first ones,
+         * skip the rest (their rtpmap/fmtp lines are then ignored). */
         if (m->n_codecs >= SDP_MAX_CODECS)
             continue;
         struct sdp_codec *c = &m->codecs[m->n_codecs++];

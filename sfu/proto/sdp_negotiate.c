@@ -1,7 +1,8 @@
 /* Sabaq's side of SDP offer/answer (RFC 3264, JSEP RFC 8829) on the two
  * connections each participant opens:
  *   publish    the browser offers sendonly audio/video; Sabaq answers
- *              recvonly with one Opus or one VP8 (+ RTX) per m= section;
+ *              recvonly with one Opus, or one VP8 or H.264 (+ RTX), per
+ *              m= section;
  *   subscribe  Sabaq offers sendonly m= sections with fixed payload types
  *              and extension ids, and checks the browser's answer.
  * Sabaq is ICE-lite (RFC 8445 2.5) and always the DTLS server
@@ -158,8 +159,92 @@ static const struct sdp_codec *find_codec(const struct sdp_media *m, const char 
     return NULL;
 }
 
-/* Picks the codecs (the first Opus/48000/2, or the first VP8 and its RTX)
- * into the answer's m= section; false when there is none to take. */
+/* The value of one "name=value" parameter of an fmtp line (RFC 6184 8.1:
+ * ';'-separated, names case-insensitive): 1 found, 0 absent, -1 too long. */
+static int fmtp_param(const char *fmtp, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *p = fmtp; *p;) {
+        p += strspn(p, " ;");
+        size_t len = strcspn(p, ";");
+        if (len > n && strncasecmp(p, name, n) == 0 && p[n] == '=') {
+            size_t vlen = len - n - 1;
+            while (vlen && p[n + vlen] == ' ')
+                vlen--;
+            if (vlen >= cap)
+                return -1;
+            memcpy(out, p + n + 1, vlen);
+            out[vlen] = '\0';
+            return 1;
+        }
+        p += len;
+    }
+    return 0;
+}
+
+/* How much Sabaq wants an offered H.264 format, lower is better, -1 not at
+ * all. Only packetization-mode 1 (STAP-A, FU-A: what WebRTC and OBS send;
+ * mode 0 is the RFC 6184 default when absent). Subscribers are offered
+ * constrained baseline, which every WebRTC decoder takes, so that comes
+ * first (RFC 6184 8.1: 42 with constraint_set1, 4D with constraint_set0,
+ * 58 with both), then baseline, main, and any other profile last: browsers'
+ * software decoders play those too. No profile-level-id means 42000A. */
+static int h264_rank(const struct sdp_codec *c)
+{
+    char mode[4], pli[8];
+    unsigned profile, iop;
+    if (fmtp_param(c->fmtp, "packetization-mode", mode, sizeof mode) != 1 || strcmp(mode, "1") != 0)
+        return -1;
+    int has_pli = fmtp_param(c->fmtp, "profile-level-id", pli, sizeof pli);
+    if (has_pli == 0)
+        return 1;
+    if (has_pli < 0 || strlen(pli) != 6 || strspn(pli, "0123456789abcdefABCDEF") != 6 ||
+        sscanf(pli, "%2x%2x", &profile, &iop) != 2)
+        return -1;
+    if ((profile == 0x42 && (iop & 0x40)) || (profile == 0x4d && (iop & 0x80)) ||
+        (profile == 0x58 && (iop & 0xc0) == 0xc0))
+        return 0;
+    return profile == 0x42 ? 1 : profile == 0x4d ? 2 : 3;
+}
+
+/* The answer's fmtp for the chosen H.264 format: the publisher's own
+ * parameters (profile, level, packetization mode), less the sprop-* ones,
+ * which describe a sender's stream (RFC 6184 8.2.2) and Sabaq sends none. */
+static void answer_h264_fmtp(const char *offered, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = offered; *p;) {
+        p += strspn(p, " ;");
+        size_t len = strcspn(p, ";");
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len && strncasecmp(p, "sprop-", 6) != 0 && used + len + 2 <= cap) {
+            used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? ";" : "", (int)len, p);
+        }
+        p += strcspn(p, ";");
+    }
+}
+
+/* The best H.264 format offered (the offer's order breaks ties), or NULL. */
+static const struct sdp_codec *find_h264(const struct sdp_media *m)
+{
+    const struct sdp_codec *best = NULL;
+    int best_rank = 0;
+    for (uint8_t i = 0; i < m->n_codecs && i < SDP_MAX_CODECS; i++) {
+        const struct sdp_codec *c = &m->codecs[i];
+        int rank = strcasecmp(c->name, "H264") == 0 && c->clock_rate == 90000 ? h264_rank(c) : -1;
+        if (rank >= 0 && (!best || rank < best_rank)) {
+            best = c;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+/* Picks the codecs (the first Opus/48000/2; or the first VP8, else the best
+ * H.264, with its RTX) into the answer's m= section; false when there is
+ * none to take. */
 static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am, struct sdp_track *t)
 {
     const struct sdp_codec *c, *rtx = NULL;
@@ -168,11 +253,19 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am, stru
             return false;
         set_codec(&am->codecs[0], c->pt, "opus", 48000, 2, -1,
                   c->feedback & SDP_FB_TRANSPORT_CC);
+        t->codec = SDP_CODEC_OPUS;
     } else {
-        if (!(c = find_codec(om, "VP8", 90000, -1, -1)))
-            return false;
+        t->codec = SDP_CODEC_VP8;
+        if (!(c = find_codec(om, "VP8", 90000, -1, -1))) {
+            if (!(c = find_h264(om)))
+                return false;
+            t->codec = SDP_CODEC_H264;
+        }
         rtx = find_codec(om, "rtx", 90000, -1, c->pt);
-        set_codec(&am->codecs[0], c->pt, "VP8", 90000, 0, -1, c->feedback & VIDEO_FB);
+        set_codec(&am->codecs[0], c->pt, t->codec == SDP_CODEC_H264 ? "H264" : "VP8", 90000, 0,
+                  -1, c->feedback & VIDEO_FB);
+        if (t->codec == SDP_CODEC_H264)
+            answer_h264_fmtp(c->fmtp, am->codecs[0].fmtp, sizeof am->codecs[0].fmtp);
         if (rtx)
             set_codec(&am->codecs[1], rtx->pt, "rtx", 90000, 0, c->pt, 0);
     }
@@ -214,6 +307,24 @@ static void choose_extmaps(const struct sdp_media *om, struct sdp_media *am, str
     }
 }
 
+/* Cuts an RFC 8853 send list ("h;~q,l;f") down to its first stream
+ * that is not paused ("h"), or to its first stream when all are. */
+static void first_send_rid(char *list)
+{
+    size_t len = strcspn(list, ";,");
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ";,");
+        if (n && p[0] != '~') {
+            memmove(list, p, n);
+            list[n] = '\0';
+            return;
+        }
+        p += n;
+        p += strspn(p, ";,");
+    }
+    list[len] = '\0';
+}
+
 /* RFC 8853: answers "recv" for the rids the offer sends and lists in
  * a=simulcast. Needs the rid header extension to tell the layers apart. */
 static void choose_simulcast(const struct sdp_media *om, struct sdp_media *am,
@@ -234,6 +345,11 @@ static void choose_simulcast(const struct sdp_media *om, struct sdp_media *am,
         }
         p = list + len + strspn(list + len, " ");
     }
+    /* Layer switching needs VP8 (frame sizes from its keyframes, picture
+     * ids rewritten across a switch): of H.264, receive the most preferred
+     * layer alone. */
+    if (t->codec == SDP_CODEC_H264)
+        first_send_rid(send_list);
     char answer[sizeof am->simulcast] = "recv ";
     for (uint8_t i = 0; i < om->n_rids && i < SDP_MAX_RIDS; i++) {
         const struct sdp_rid *r = &om->rids[i];
@@ -423,7 +539,10 @@ static int offer_media(const struct sdp_local *l, const struct sdp_outgoing *o,
     } else {
         set_codec(&m->codecs[0], SDP_SUB_PT_VP8, "VP8", 90000, 0, -1, VIDEO_FB);
         set_codec(&m->codecs[1], SDP_SUB_PT_RTX, "rtx", 90000, 0, SDP_SUB_PT_VP8, 0);
-        m->n_codecs = 2;
+        set_codec(&m->codecs[2], SDP_SUB_PT_H264, "H264", 90000, 0, -1, VIDEO_FB);
+        snprintf(m->codecs[2].fmtp, sizeof m->codecs[2].fmtp, "%s", SDP_SUB_H264_FMTP);
+        set_codec(&m->codecs[3], SDP_SUB_PT_H264_RTX, "rtx", 90000, 0, SDP_SUB_PT_H264, 0);
+        m->n_codecs = 4;
     }
     if (!o->active)
         return 0;
@@ -473,6 +592,16 @@ int sdp_offer_subscribe(const struct sdp_local *local, const struct sdp_outgoing
         offer->n_media = (uint8_t)(i + 1);
     }
     return 0;
+}
+
+bool sdp_media_has_payload_type(const struct sdp_media *m, uint8_t pt)
+{
+    if (m->port == 0)
+        return false;
+    for (uint8_t i = 0; i < m->n_codecs && i < SDP_MAX_CODECS; i++)
+        if (m->codecs[i].pt == pt)
+            return true;
+    return false;
 }
 
 int sdp_check_subscribe_answer(const struct sdp_session *offer, const struct sdp_session *answer,

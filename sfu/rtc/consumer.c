@@ -1,6 +1,9 @@
 /* One subscriber's copy of a producer (see consumer.h). Rewriting rules:
  *   SSRC      the subscriber's (sdp_outgoing), RTX on its own SSRC (RFC 4588)
- *   PT        SDP_SUB_PT_OPUS / SDP_SUB_PT_VP8 / SDP_SUB_PT_RTX
+ *   PT        SDP_SUB_PT_OPUS, or the video source's codec: SDP_SUB_PT_VP8 /
+ *             SDP_SUB_PT_H264 (RTX: SDP_SUB_PT_RTX / SDP_SUB_PT_H264_RTX),
+ *             following the source when it changes (the subscriber was
+ *             offered both, so no renegotiation is needed)
  *   exts      mid, (audio) ssrc-audio-level and (once the transport has a
  *             bwe) transport-wide seq, under SDP_SUB_EXT_* ids
  *             (PT and ids: the subscriber's own when its offer chose them,
@@ -87,7 +90,7 @@ int consumer_create(struct consumer **out, struct transport *t, struct producer 
     c->out.mid[sizeof(c->out.mid) - 1] = '\0';
     c->mid_len = strlen(c->out.mid);
     c->is_video = o->kind == SDP_KIND_VIDEO;
-    c->payload_type = c->is_video ? SDP_SUB_PT_VP8 : SDP_SUB_PT_OPUS;
+    c->payload_type = sdp_sub_payload_type(o->kind, p ? p->track.codec : SDP_CODEC_UNSET);
     c->ext_mid = SDP_SUB_EXT_MID;
     c->ext_audio_level = SDP_SUB_EXT_AUDIO_LEVEL;
     c->ext_transport_cc = SDP_SUB_EXT_TRANSPORT_CC;
@@ -150,6 +153,7 @@ int consumer_set_producer(struct consumer *c, struct producer *p, uint64_t now_u
     }
     c->producer = p;
     c->clock_rate = p->track.clock_rate;
+    c->payload_type = sdp_sub_payload_type(c->out.kind, p->track.codec);
     list_add_tail(&p->consumers, &c->producer_link);
     reset_layers(c, p);
     ask_for_start(c, p, now_us);
@@ -382,7 +386,7 @@ static void resend(struct consumer *c, const struct rtp_packet *orig, uint16_t o
     int n;
     if (c->out.rtx_ssrc) {
         h.ssrc = c->out.rtx_ssrc;
-        h.payload_type = consumer_wire_pt(c, SDP_SUB_PT_RTX);
+        h.payload_type = consumer_wire_pt(c, sdp_sub_rtx_payload_type(c->payload_type));
         h.seq = (uint16_t)c->rtx_ext;
         roc = (uint32_t)(c->rtx_ext >> 16);
         n = write_packet(c, d->data, RTP_CAP, &h, &pkt, out_seq);
@@ -396,7 +400,7 @@ static void resend(struct consumer *c, const struct rtp_packet *orig, uint16_t o
         n = write_packet(c, d->data, RTP_CAP, &h, &pkt, -1);
     }
     struct vp8_descriptor vp8;
-    if (n > 0 && c->vp8.is_rewriting &&
+    if (n > 0 && c->vp8.is_rewriting && c->payload_type == SDP_SUB_PT_VP8 &&
         vp8_descriptor_parse(&vp8, orig->payload, orig->payload_len) == 0) {
         rtc_packet_set_vp8(&pkt, &vp8);
         write_vp8_ids(d->data + n - orig->payload_len, &pkt.vp8, g->picture_id_offset,

@@ -64,7 +64,7 @@ struct consumer {
     struct producer *producer;   /* borrowed; NULL once the producer has closed */
     struct sdp_outgoing out;
     size_t mid_len;
-    uint8_t payload_type;        /* SDP_SUB_PT_OPUS or SDP_SUB_PT_VP8 */
+    uint8_t payload_type;        /* SDP_SUB_PT_OPUS, _VP8 or _H264: the source's codec */
     /* Header extension ids (0: not sent): Sabaq's SDP_SUB_EXT_*, or the
      * subscriber's own (sdp_outgoing.has_own_numbers). */
     uint8_t ext_mid, ext_audio_level, ext_transport_cc;

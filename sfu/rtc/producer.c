@@ -2,8 +2,9 @@
  * 9.2 (mid), RFC 8852 (rtp-stream-id for simulcast layers, repaired-rtp-
  * stream-id for their RTX) and RFC 8853; receive statistics follow RFC 3550
  * A.3 and A.8; keyframe requests RFC 4585 sec. 6.3.1 (PLI) and RFC 5104
- * sec. 4.3.1 (FIR). Layer ranking, bitrates and the wanted-layers event
- * live in producer_layer.c. */
+ * sec. 4.3.1 (FIR); keyframe starts from the VP8 descriptor (RFC 7741) or,
+ * for H.264, from the NAL units (RFC 6184, sabaq/h264.h). Layer ranking,
+ * bitrates and the wanted-layers event live in producer_layer.c. */
 #include "rtc/producer.h"
 
 #include <stdlib.h>
@@ -66,6 +67,7 @@ int producer_create(struct producer **out, struct transport *t, uint32_t id,
     p->track = *track;
     p->track.mid[sizeof(p->track.mid) - 1] = '\0';
     p->is_video = track->kind == SDP_KIND_VIDEO;
+    p->is_h264 = p->is_video && track->codec == SDP_CODEC_H264;
     p->created_us = now_us;
     list_init(&p->consumers);
     if (init_layers(p, track, now_us) < 0 ||
@@ -240,6 +242,14 @@ static void read_vp8(struct producer *p, struct producer_layer *l, struct rtc_pa
     }
 }
 
+/* H.264 has no picture ids to rewrite: only where keyframes start. */
+static void read_h264(struct producer_layer *l, struct rtc_packet *pkt)
+{
+    struct h264_payload h;
+    if (h264_payload_parse(&h, pkt->rtp.payload, pkt->rtp.payload_len) == 0)
+        pkt->is_keyframe = h264_is_keyframe_start(&l->h264, &h, pkt->rtp.timestamp);
+}
+
 int producer_cached_packet(const struct producer *p, uint8_t layer, uint64_t ext_seq,
                            struct rtc_packet *out)
 {
@@ -254,8 +264,12 @@ int producer_cached_packet(const struct producer *p, uint8_t layer, uint64_t ext
         return -SQ_ENOTFOUND;
     out->ext_seq = ext_seq;
     out->layer = layer;
-    if (p->is_video && out->rtp.payload_len &&
-        vp8_descriptor_parse(&d, out->rtp.payload, out->rtp.payload_len) == 0) {
+    struct h264_payload h;
+    if (p->is_h264) {
+        out->is_keyframe = h264_payload_parse(&h, out->rtp.payload, out->rtp.payload_len) == 0 &&
+                           h264_payload_may_start_keyframe(&h);
+    } else if (p->is_video && out->rtp.payload_len &&
+               vp8_descriptor_parse(&d, out->rtp.payload, out->rtp.payload_len) == 0) {
         out->is_keyframe = d.is_keyframe;
         rtc_packet_set_vp8(out, &d);
     }
@@ -304,7 +318,9 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
         if (!p->is_paused && !p->is_mirror)
             speaking_on_level(&p->speaking, env, p->id, v.audio_level, now_us);
     }
-    if (p->is_video && pkt.rtp.payload_len)
+    if (p->is_h264)
+        read_h264(l, &pkt);
+    else if (p->is_video && pkt.rtp.payload_len)
         read_vp8(p, l, &pkt, now_us);
     if (l->cache)
         nack_cache_store(l->cache, pkt.ext_seq, buf, len);

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sabaq/h264.h"
 #include "sabaq/rtcp.h"
 #include "sabaq/rtp.h"
 #include "sabaq/sdp.h"
@@ -89,7 +90,8 @@ struct producer_layer {
     uint64_t last_packet_us;     /* of the last media packet (not RTX); 0 = none yet */
     struct producer_rate rate;
     uint64_t known_bps;          /* bitrate last measured while active */
-    uint16_t width, height;      /* of its latest keyframe; 0 before one */
+    uint16_t width, height;      /* of its latest keyframe; 0 before one (and for H.264) */
+    struct h264_keyframe_state h264; /* where its keyframes start (H.264 only) */
     uint64_t wanted_us;          /* last time a consumer wanted it */
     /* Keyframe requests to the publisher (PLI/FIR with this layer's SSRC). */
     bool has_keyframe_request;
@@ -108,6 +110,7 @@ struct producer {
     struct transport *transport; /* borrowed: the transport frees its producers first */
     struct sdp_track track;
     bool is_video;
+    bool is_h264;                /* H.264 video (RFC 6184), else VP8 or audio */
     bool is_paused;
     bool is_active;              /* a media packet has arrived */
     uint64_t active_us;          /* when the first one did */

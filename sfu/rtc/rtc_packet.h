@@ -26,9 +26,10 @@ struct rtc_packet {
     bool has_audio_level;
     uint8_t audio_level;         /* 0..127 -dBov */
     bool voice_activity;
-    bool is_keyframe;            /* first packet of a VP8 key frame */
+    bool is_keyframe;            /* first packet of a key frame: VP8, or for H.264 the
+                                    one with its SPS or IDR start (sabaq/h264.h) */
     uint8_t layer;               /* the producer layer (simulcast), 0 without simulcast */
-    struct rtc_vp8_ids vp8;
+    struct rtc_vp8_ids vp8;      /* all zero for H.264: nothing to rewrite */
 };
 
 /* Fills the vp8_* fields from a parsed descriptor: PictureID follows the X

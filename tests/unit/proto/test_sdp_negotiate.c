@@ -224,9 +224,11 @@ TEST(sdp_answer_aiortc_offer)
 
 TEST(sdp_answer_refuses_sections_it_cannot_receive)
 {
-    /* audio recvonly, video without VP8: both refused, zero tracks is no error */
+    /* audio recvonly, video without VP8 or H.264: both refused, zero
+     * tracks is no error */
     const char *offer = edit(aiortc_offer, "a=sendonly", "a=recvonly");
     offer = edit(offer, "a=rtpmap:97 VP8/90000", "a=rtpmap:97 VP9/90000");
+    offer = edit_all(offer, "H264/90000", "H265/90000");
     const char *why = "unset";
     ASSERT_EQ(0, answer(offer, &why));
     ASSERT(why == NULL);
@@ -348,7 +350,7 @@ TEST(sdp_offer_subscribe_builds_fixed_sections)
     ASSERT_EQ(1, a->n_ssrcs);
     ASSERT_EQ(0, a->n_ssrc_groups);
     ASSERT_EQ(0, sdp_media_extmap_id(v, SDP_URI_AUDIO_LEVEL));
-    ASSERT_EQ(2, v->n_codecs);
+    ASSERT_EQ(4, v->n_codecs); /* VP8, RTX, H.264, RTX: test_sdp_h264.c */
     ASSERT_EQ(SDP_SUB_PT_VP8, v->codecs[0].pt);
     ASSERT_EQ(SDP_SUB_PT_RTX, v->codecs[1].pt);
     ASSERT_EQ(SDP_SUB_PT_VP8, v->codecs[1].apt);
@@ -358,7 +360,7 @@ TEST(sdp_offer_subscribe_builds_fixed_sections)
     ASSERT_EQ(3333, v->ssrc_groups[0].ssrcs[1]);
     ASSERT_EQ(SDP_INACTIVE, off->direction);
     ASSERT(off->port != 0);
-    ASSERT_EQ(2, off->n_codecs);
+    ASSERT_EQ(4, off->n_codecs);
     ASSERT_EQ(0, off->n_ssrcs);
     ASSERT_STR_EQ("", off->msid);
 }
