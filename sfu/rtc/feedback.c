@@ -124,8 +124,11 @@ static void send_sender_reports(struct transport *t, uint64_t now_us)
 void feedback_tick(struct transport *t, uint64_t now_us)
 {
     struct list *pos, *tmp;
-    list_for_each_safe(pos, tmp, &t->producers)
-        producer_flush_keyframe_requests(list_entry(pos, struct producer, transport_link), now_us);
+    list_for_each_safe(pos, tmp, &t->producers) {
+        struct producer *p = list_entry(pos, struct producer, transport_link);
+        producer_flush_keyframe_requests(p, now_us);
+        producer_flush_resend_requests(p, now_us);
+    }
     if (t->twcc && now_us >= t->next_twcc_us) {
         t->next_twcc_us = now_us + FEEDBACK_TWCC_INTERVAL_US;
         send_twcc(t);

@@ -24,8 +24,10 @@
 
 static void free_caches(struct producer *p)
 {
-    for (uint8_t i = 0; i < PRODUCER_MAX_LAYERS; i++)
+    for (uint8_t i = 0; i < PRODUCER_MAX_LAYERS; i++) {
         nack_cache_free(p->layers[i].cache);
+        free(p->layers[i].nack);
+    }
 }
 
 /* One layer per rid (at most PRODUCER_MAX_LAYERS), else one. */
@@ -49,6 +51,8 @@ static int init_layers(struct producer *p, const struct sdp_track *track, uint64
         l->cache = p->n_layers > 1 ? nack_cache_new_sized(PRODUCER_LAYER_CACHE_SLOTS)
                                    : nack_cache_new();
         if (!l->cache)
+            return -SQ_ENOMEM;
+        if ((track->feedback & SDP_FB_NACK) && !(l->nack = calloc(1, sizeof(*l->nack))))
             return -SQ_ENOMEM;
     }
     return 0;
@@ -106,6 +110,12 @@ static int layer_for(const struct producer *p, const struct rtp_ext_values *v, b
         if (strcmp(p->layers[i].rid, rid) == 0)
             return i;
     return -1;
+}
+
+/* Video whose publisher resends on NACK; a mirror's owner asks for it. */
+static bool asks_resends(const struct producer *p)
+{
+    return p->is_video && !p->is_mirror && (p->track.feedback & SDP_FB_NACK);
 }
 
 static bool is_fully_bound(const struct producer *p)
@@ -308,6 +318,11 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
     if (!is_rtx)
         producer_layer_count(l, len, now_us);
     pkt.ext_seq = update_rx_stats(p, l, &pkt.rtp, is_rtx, now_us);
+    /* A paused publisher's losses do not matter: they are never forwarded
+     * (the gaps are forgotten at resume). */
+    if (asks_resends(p) && !p->is_paused && l->nack &&
+        nack_request_on_packet(l->nack, pkt.ext_seq, now_us) == NACK_REQUEST_KEYFRAME)
+        l->wants_keyframe = true;
 
     struct rtp_ext_values v;
     if (pkt.rtp.ext_profile && rtp_packet_read_exts(&pkt.rtp, &p->track.ext, &v) == 0 &&
@@ -344,8 +359,11 @@ void producer_set_paused(struct producer *p, bool paused)
         /* Resume as a fresh start: seamless offsets, and video from a keyframe. */
         list_for_each_safe(pos, tmp, &p->consumers)
             list_entry(pos, struct consumer, producer_link)->needs_sync = true;
-        for (uint8_t i = 0; i < p->n_layers; i++)
+        for (uint8_t i = 0; i < p->n_layers; i++) {
             p->layers[i].wants_keyframe = p->is_video && p->layers[i].ssrc;
+            if (p->layers[i].nack)
+                nack_request_reset(p->layers[i].nack);
+        }
     }
     if (paused)
         speaking_stop(&p->speaking, p->transport->env, p->id);
@@ -403,6 +421,26 @@ int producer_request_keyframe(struct producer *p, uint64_t now_us)
             rc = r;
     }
     return rc;
+}
+
+void producer_flush_resend_requests(struct producer *p, uint64_t now_us)
+{
+    if (!asks_resends(p) || p->is_paused)
+        return;
+    struct transport *t = p->transport;
+    for (uint8_t i = 0; i < p->n_layers; i++) {
+        struct producer_layer *l = &p->layers[i];
+        uint16_t seqs[NACK_REQUEST_MAX];
+        if (!l->ssrc || !l->nack || !l->nack->n)
+            continue;
+        size_t n = nack_request_due(l->nack, now_us, seqs, NACK_REQUEST_MAX);
+        struct datagram *d = n ? transport_tx_slot(t) : NULL;
+        if (!d)
+            continue;
+        int len = rtcp_nack_write(d->data, RTCP_CAP, t->rtcp_ssrc, l->ssrc, seqs, n);
+        if (len > 0 && transport_commit_rtcp(t, d, (size_t)len) == 0)
+            t->env->more.nack_sent += n;
+    }
 }
 
 void producer_flush_keyframe_requests(struct producer *p, uint64_t now_us)

@@ -38,6 +38,7 @@
 #include "sabaq/rtp.h"
 #include "sabaq/sdp.h"
 #include "rtc/list.h"
+#include "rtc/nack_request.h"
 #include "rtc/rtc_packet.h"
 #include "rtc/speaking.h"
 
@@ -92,6 +93,9 @@ struct producer_layer {
     uint64_t known_bps;          /* bitrate last measured while active */
     uint16_t width, height;      /* of its latest keyframe; 0 before one (and for H.264) */
     struct h264_keyframe_state h264; /* where its keyframes start (H.264 only) */
+    /* Losses from the publisher asked for again: owned, video that
+     * negotiated NACK only (on a mirror unused: the owner asks). */
+    struct nack_request *nack;
     uint64_t wanted_us;          /* last time a consumer wanted it */
     /* Keyframe requests to the publisher (PLI/FIR with this layer's SSRC). */
     bool has_keyframe_request;
@@ -164,6 +168,8 @@ int producer_request_layer_keyframe(struct producer *p, uint8_t layer, uint64_t 
 int producer_request_keyframe(struct producer *p, uint64_t now_us);
 /* Sends the requests that waited for the rate limit (the periodic tick). */
 void producer_flush_keyframe_requests(struct producer *p, uint64_t now_us);
+/* Sends the NACKs that are due for losses from the publisher (every tick). */
+void producer_flush_resend_requests(struct producer *p, uint64_t now_us);
 
 void producer_on_sender_report(struct producer *p, const struct rtcp_sender_report *sr,
                                uint64_t now_us);

@@ -24,6 +24,7 @@ struct rtc_counters {
     uint64_t rtx_received;       /* publishers' RTX packets, unwrapped */
     uint64_t rtx_duplicate;      /* ... of which the original was already here */
     uint64_t nack_miss;          /* NACKed packets no longer in the cache */
+    uint64_t nack_sent;          /* packets asked again from publishers (nack_request.h) */
     uint64_t drop_paused, drop_waiting_keyframe, drop_too_large;
     uint64_t drop_hidden;        /* video the subscriber does not show (0x0) */
     uint64_t drop_no_layer;      /* simulcast: no layer fits the subscriber's bandwidth */

@@ -166,7 +166,13 @@ static void count_rtcp(struct sim_peer *p, const uint8_t *buf, size_t len)
         } else if (pkt.type == RTCP_RR && rtcp_receiver_report_parse(&pkt, &p->last_rr) == 0) {
             p->n_rr++;
         } else if (pkt.type == RTCP_RTPFB && pkt.count == RTCP_RTPFB_NACK) {
+            uint16_t seqs[32];
+            int n = rtcp_nack_parse(&pkt, &fb, seqs, 32);
             p->n_nack++;
+            if (n > 0)
+                p->last_nack_media_ssrc = fb.media_ssrc;
+            for (int i = 0; i < n && p->n_nack_seqs < 32; i++)
+                p->nack_seqs[p->n_nack_seqs++] = seqs[i];
         } else if (pkt.type == RTCP_RTPFB && pkt.count == RTCP_RTPFB_TWCC) {
             p->n_twcc++;
         } else if (pkt.type == RTCP_PSFB && pkt.count == RTCP_PSFB_PLI &&

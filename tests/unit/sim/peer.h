@@ -70,6 +70,9 @@ struct sim_peer {
     /* RTCP by kind, counted on arrival. */
     size_t n_sr, n_rr, n_pli, n_fir, n_nack, n_twcc, n_remb;
     uint32_t last_pli_media_ssrc;
+    uint32_t last_nack_media_ssrc;
+    uint16_t nack_seqs[32];      /* every sequence number NACKed to this peer, in order */
+    size_t n_nack_seqs;
     struct {
         uint32_t ssrc;
         size_t n;

@@ -9,6 +9,7 @@
 #include "sabaq/rtcp.h"
 #include "sabaq/sdp.h"
 #include "sabaq/stun.h"
+#include "rtc/rtc_env.h"
 #include "sim.h"
 
 enum { T_PUB = 1, T_SUB1 = 2, T_SUB2 = 3 };
@@ -433,7 +434,11 @@ TEST(sim_publisher_rtx_fills_a_loss)
     uint32_t lost_ts = 3000u * sc.frame;
     send_step(&sc, true);        /* the frame's first packet never arrives */
     send_step(&sc, false);
-    /* The publisher repairs it on its RTX SSRC (learnt from the RTX PT + mid). */
+    /* Sabaq asked the publisher for it (generic NACK on the video SSRC)... */
+    ASSERT(sc.pub->n_nack_seqs >= 1);
+    ASSERT_EQ(lost_seq, sc.pub->nack_seqs[0]);
+    ASSERT_EQ(PUB_VSSRC, sc.pub->last_nack_media_ssrc);
+    /* ... and the publisher repairs it on its RTX SSRC (learnt from the RTX PT + mid). */
     uint8_t payload[160], tcc[2] = {0, 0};
     payload[0] = (uint8_t)(lost_seq >> 8);
     payload[1] = (uint8_t)lost_seq;
@@ -453,6 +458,12 @@ TEST(sim_publisher_rtx_fills_a_loss)
 
     size_t got = sim_peer_rtp_with_ssrc(sc.sub[0], sc.sub_vssrc[0], rx_video, PEER_MAX_RX);
     ASSERT_EQ(10, got);
+    /* Repaired: not asked again, however long we wait. */
+    size_t asked = sc.pub->n_nack_seqs;
+    sim_run_ms(&sc.s, 300);
+    ASSERT_EQ(asked, sc.pub->n_nack_seqs);
+    const struct rtc_counters *more = rtc_core_counters(sc.s.core);
+    ASSERT_EQ((uint64_t)asked, more->nack_sent);
     const struct peer_rtp *last = rx_video[got - 1];
     ASSERT_EQ(lost_seq, tag_seq(last, VP8_HDR));
     ASSERT_EQ((uint16_t)(rx_video[0]->rtp.seq + 6), last->rtp.seq);
