@@ -9,7 +9,21 @@
 #include "store.h"
 
 #define COLUMNS "id, title, language, start_ms, duration_min, max_participants, lobby, " \
-                "students_publish, students_video, single_use, owner, created_ms, ended_ms"
+                "students_publish, students_video, single_use, owner, created_ms, ended_ms, " \
+                "auto_record"
+
+/* auto_record came after the first stores were made: add it to an old table. */
+static int add_auto_record(struct store *st)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(store_db(st), "SELECT auto_record FROM lessons LIMIT 0", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_finalize(q);
+        return 0;
+    }
+    return store_schema(st, "ALTER TABLE lessons ADD COLUMN auto_record INTEGER NOT NULL "
+                            "DEFAULT 0");
+}
 
 int lesson_store_init(struct store *st)
 {
@@ -26,8 +40,11 @@ int lesson_store_init(struct store *st)
                             " single_use INTEGER NOT NULL,"
                             " owner INTEGER NOT NULL,"
                             " created_ms INTEGER NOT NULL,"
-                            " ended_ms INTEGER NOT NULL DEFAULT 0);"
-                            "CREATE INDEX IF NOT EXISTS lessons_owner ON lessons (owner);");
+                            " ended_ms INTEGER NOT NULL DEFAULT 0,"
+                            " auto_record INTEGER NOT NULL DEFAULT 0);"
+                            "CREATE INDEX IF NOT EXISTS lessons_owner ON lessons (owner);") < 0
+               ? -SQ_EIO
+               : add_auto_record(st);
 }
 
 void lesson_store_defaults(struct lesson_def *d, int64_t now_ms)
@@ -51,7 +68,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     auth_random_id(d->id, LESSON_ID_LEN);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(store_db(st), "INSERT INTO lessons (" COLUMNS ") VALUES "
-                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
+                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
         return -SQ_EIO;
     sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, d->title, -1, SQLITE_STATIC);
@@ -66,6 +83,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     sqlite3_bind_int64(q, 11, d->owner);
     sqlite3_bind_int64(q, 12, d->created_ms);
     sqlite3_bind_int64(q, 13, d->ended_ms);
+    sqlite3_bind_int(q, 14, d->auto_record);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? 0 : -SQ_EIO;
@@ -90,6 +108,7 @@ static void read_row(sqlite3_stmt *q, struct lesson_def *d)
     d->owner = sqlite3_column_int64(q, 10);
     d->created_ms = sqlite3_column_int64(q, 11);
     d->ended_ms = sqlite3_column_int64(q, 12);
+    d->auto_record = sqlite3_column_int(q, 13) != 0;
 }
 
 int lesson_store_get(struct store *st, const char *id, struct lesson_def *out)
