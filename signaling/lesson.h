@@ -27,6 +27,7 @@ struct lesson {
     struct chat_state *chat;       /* owned, chat.c (NULL until first used) */
     struct poll_state *polls;      /* owned, poll.c (NULL until first used) */
     struct attendance_state *attendance; /* owned, attendance.c (NULL until first used) */
+    struct recording_state *recording;   /* owned, recording.c (NULL until first used) */
     struct lesson *next;           /* in sig->lessons */
 };
 

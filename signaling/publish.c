@@ -10,6 +10,7 @@
 #include "sabaq/error.h"
 #include "floor.h"
 #include "lesson.h"
+#include "recording.h"
 #include "rights.h"
 #include "subscribe.h"
 
@@ -184,6 +185,7 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
                ensure_transport(p, offer, req) == 0) {
         sync_producers(p, tracks, n);
         floor_apply(p);
+        recording_sync(p->lesson);
         send_answer(p, answer, tracks, n, req);
         for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
             if (m != p)
@@ -202,6 +204,7 @@ void publish_release(struct participant *p)
     if (p->pub.transport_id)
         s->media->transport_close(s->media_arg, p->pub.transport_id);
     p->pub.transport_id = 0;
+    recording_sync(p->lesson);   /* its audio leaves the recording */
 }
 
 void publish_transport_closed(struct participant *p)
