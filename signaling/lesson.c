@@ -162,6 +162,7 @@ static json_t *joined_message(struct participant *p, json_t *req, bool resumed)
         json_object_set_new(m, "floor", json_boolean(p->has_floor));
         json_object_set_new(m, "recording", recording_status(l));
     }
+    json_object_set_new(m, "stage", stage_describe(l));
     return m;
 }
 

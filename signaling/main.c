@@ -169,6 +169,11 @@ int main(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    if (store_group_commit(store, serr, sizeof(serr)) < 0) {
+        fprintf(stderr, "sabaq: cannot start the store's sync thread: %s\n", serr);
+        store_close(store);
+        return 1;
+    }
     int cut = recording_recover(store);   /* recordings a crash cut short stay playable */
     if (cut > 0)
         printf("%d recording(s) cut short by a crash are kept as they were written\n", cut);

@@ -18,20 +18,10 @@
 #include "recording_store.h"
 #include "rights.h"
 #include "signaling.h"
+#include "stage.h"
 #include "store.h"
 #include "timeline.h"
 
-#if __has_include("stage.h")
-#include "stage.h"
-#else
-/* Until the lesson stage lands: no stage, so no video. */
-static uint32_t stage_producer(const struct lesson *l) { (void)l; return 0; }
-static void stage_listen(struct lesson *l, void (*fn)(void *, struct lesson *, uint32_t),
-                         void *ctx)
-{
-    (void)l, (void)fn, (void)ctx;
-}
-#endif
 
 /* One lesson's recording state: l->recording, owned by the lesson. */
 struct recording_state {
@@ -122,32 +112,13 @@ void recording_note(struct lesson *l, const json_t *msg)
     json_decref(e);
 }
 
-/* Who publishes producer `id` in l, and the track; false when nobody. */
-static bool find_producer(struct lesson *l, uint32_t id, struct participant **who,
-                          const struct producer_ref **ref)
+/* The stage as the lesson's `stage` message says it: {participant, mid, source}. */
+static void note_stage(struct lesson *l)
 {
-    for (struct participant *p = l->members; p; p = p->next_in_lesson)
-        for (size_t i = 0; i < p->pub.n_producers; i++)
-            if (p->pub.producers[i].id == id) {
-                *who = p;
-                *ref = &p->pub.producers[i];
-                return true;
-            }
-    return false;
-}
-
-static void note_stage(struct lesson *l, uint32_t producer_id)
-{
-    struct participant *who = NULL;
-    const struct producer_ref *ref = NULL;
-    json_t *e = json_pack("{s:s}", "type", "stage");
-    if (producer_id && find_producer(l, producer_id, &who, &ref)) {
-        json_object_set_new(e, "participant", json_string(who->id));
-        json_object_set_new(e, "mid", json_string(ref->track.mid));
-    } else {
-        json_object_set_new(e, "participant", json_null());
-        json_object_set_new(e, "mid", json_null());
-    }
+    json_t *e = stage_describe(l);
+    if (!e)
+        return;
+    json_object_set_new(e, "type", json_string("stage"));
     timeline_write(l, e);
     json_decref(e);
 }
@@ -170,7 +141,7 @@ static void note_start(struct lesson *l)
             timeline_write(l, h);
             json_decref(h);
         }
-    note_stage(l, l->recording->video);
+    note_stage(l);
 }
 
 /* ---- the media plane: video follows the stage, audio every producer ---- */
@@ -194,7 +165,7 @@ static void stage_changed(void *ctx, struct lesson *l, uint32_t producer_id)
     if (!l->recording || !l->recording->active)
         return;
     set_video(l, producer_id);
-    note_stage(l, producer_id);
+    note_stage(l);
 }
 
 static bool is_live_audio(struct lesson *l, uint32_t id)
@@ -487,6 +458,7 @@ void recording_lesson_free(struct lesson *l)
     if (!r)
         return;
     stop(l, "stopped", false, true);
+    stage_unlisten(l, stage_changed, NULL);
     free(r->audio);
     free(r);
     l->recording = NULL;
