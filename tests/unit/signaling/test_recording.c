@@ -471,3 +471,62 @@ TEST(recover_marks_rows_a_crash_left_open_and_keeps_them)
     ASSERT_EQ(0, recording_recover(f.st));   /* nothing left open */
     fixture_free(&f);
 }
+
+/* Publishes audio + video with the video m-line (mid 1) as `source`. */
+static void publish_source(struct fixture *f, struct fake_conn *c, const char *tag, uint32_t a,
+                           uint32_t v, const char *source)
+{
+    char *sdp = harness_offer(tag, a, v);
+    json_t *m = json_pack("{s:s, s:s, s:{s:s}}", "type", "publish", "sdp", sdp, "sources", "1",
+                          source);
+    char *text = json_dumps(m, 0);
+    harness_send(&f->h, c, text);
+    free(text);
+    json_decref(m);
+    free(sdp);
+}
+
+/* The producer of the last recording_video call, or -1 when none. */
+static long long last_video(struct fixture *f)
+{
+    long long last = -1;
+    for (size_t i = 0; i < f->h.media.n; i++)
+        if (strcmp(f->h.media.calls[i].op, "recording_video") == 0)
+            last = f->h.media.calls[i].producer_id;
+    return last;
+}
+
+TEST(recording_video_follows_the_stage_screen_share_then_camera)
+{
+    struct fixture f;
+    ASSERT(setup(&f, false));
+    struct fake_conn *t = fixture_join(&f, "teacher", "Aigerim");
+    struct fake_conn *s = fixture_join(&f, "student", "Dana");
+    ASSERT(t && s);
+    publish_source(&f, t, "TTTT", 1111, 2222, "camera");
+    uint32_t camera = producer_of(&f, t, SDP_KIND_VIDEO);
+    fixture_send(&f, t, "{\"type\":\"recording_start\"}");
+    int64_t id = fake_find(&f.h.media, "recording_start", 0)->id;
+    ASSERT_EQ(camera, last_video(&f));   /* at start: the teacher's camera */
+    f.h.sig->now_ms = FIXTURE_T0 + 4000;
+    publish_source(&f, s, "SSSS", 3333, 4444, "screen");
+    uint32_t screen = producer_of(&f, s, SDP_KIND_VIDEO);
+    ASSERT(screen && screen != camera);
+    ASSERT_EQ(screen, last_video(&f));   /* a screen share takes the stage */
+    f.h.sig->now_ms = FIXTURE_T0 + 6000;
+    fixture_send(&f, s, "{\"type\":\"leave\"}");
+    ASSERT_EQ(camera, last_video(&f));   /* back to the camera when it ends */
+    fixture_send(&f, t, "{\"type\":\"recording_stop\"}");
+
+    json_t *a = timeline_of(&f, id);
+    ASSERT(a);
+    size_t i = 0;
+    json_t *e = event(a, "stage", &i);
+    ASSERT(e && strcmp(js(e, "source"), "camera") == 0 && ji(e, "t") == 0);
+    e = event(a, "stage", &i);
+    ASSERT(e && strcmp(js(e, "source"), "screen") == 0 && ji(e, "t") == 4000);
+    e = event(a, "stage", &i);
+    ASSERT(e && strcmp(js(e, "source"), "camera") == 0 && ji(e, "t") == 6000);
+    json_decref(a);
+    fixture_free(&f);
+}
