@@ -450,6 +450,8 @@ void recording_media_stopped(struct signaling *s, const struct sfu_event *ev)
         return;
     row.bytes = file_size(dir, RECORDING_FILE, NULL);
     recording_store_finish(s->store, &row);
+    signaling_log(s, "recording %lld of lesson %s is complete: %lld bytes (%s)",
+                  (long long)row.id, row.lesson, (long long)row.bytes, stop_reason(ev));
 }
 
 void recording_lesson_free(struct lesson *l)
