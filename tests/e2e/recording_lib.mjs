@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,9 +73,10 @@ export async function chat(page, text) {
 }
 
 // A participant that only shares a screen: a page on the server's origin
-// that joins with `token` through the page's own Signaling class and sends a
-// moving canvas (15 fps) with Publisher.setScreen. Returns the page; its
-// window.stopShare() ends the share.
+// that joins with `token` through the page's own Signaling class and gets a
+// moving canvas (15 fps) ready. window.startShare() sends it with
+// Publisher.setScreen, window.stopShare() ends the share. Made before it is
+// needed, so the share starts on time on a loaded machine.
 export async function screenSharer(ctx, baseUrl, token, name = 'Screen') {
   const page = await ctx.newPage();
   await page.goto(`${baseUrl}/api/stats`);
@@ -101,7 +102,7 @@ export async function screenSharer(ctx, baseUrl, token, name = 'Screen') {
     }, 66);
     const track = canvas.captureStream(15).getVideoTracks()[0];
     const pub = new Publisher(sig, () => {});
-    await pub.setScreen(track);
+    window.startShare = () => pub.setScreen(track);
     window.stopShare = () => pub.setScreen(null);
     window.shareSig = sig;
   }, { token, name });
@@ -110,26 +111,34 @@ export async function screenSharer(ctx, baseUrl, token, name = 'Screen') {
 
 // ---- the file ----------------------------------------------------------------
 
+// Runs a tool without blocking the event loop (a blocked loop cannot see the
+// server close idle keep-alive sockets, and fetch would then reuse a dead one).
 function run(cmd, args, timeoutMs = 60000) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  if (r.error) fail(`${cmd} ${args.join(' ')}: ${r.error.message}`);
-  return r;
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); resolve({ status: -1, stdout, stderr: `${stderr}${e.message}` }); });
+    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+  });
 }
 
 // {streams: [{codec_type, codec_name, width, height}], duration (s)}.
-export function probe(file) {
-  const r = run('ffprobe', ['-v', 'error', '-show_entries',
+export async function probe(file) {
+  const r = await run('ffprobe', ['-v', 'error', '-show_entries',
     'format=duration:stream=codec_type,codec_name,width,height', '-of', 'json', file]);
   if (r.status !== 0) fail(`ffprobe ${file}: exit ${r.status}: ${r.stderr}`);
   const j = JSON.parse(r.stdout);
   let duration = parseFloat(j.format && j.format.duration);
-  if (!Number.isFinite(duration)) duration = lastPacketTime(file);
+  if (!Number.isFinite(duration)) duration = await lastPacketTime(file);
   return { streams: j.streams || [], duration };
 }
 
 // The end of the last packet (s), for a file whose header has no duration.
-export function lastPacketTime(file) {
-  const r = run('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time',
+export async function lastPacketTime(file) {
+  const r = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time',
     '-of', 'csv=p=0', file]);
   let last = 0;
   for (const line of r.stdout.split('\n')) {
@@ -141,14 +150,14 @@ export function lastPacketTime(file) {
 
 // Decodes every stream: ffmpeg's stderr at -v error (TESTING.md: its exit
 // status is 0 even when it finds errors).
-export function decodeErrors(file) {
-  const r = run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-']);
+export async function decodeErrors(file) {
+  const r = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-']);
   return r.stderr.trim();
 }
 
 // Frames decoded per stream type: {video, audio}.
-export function countFrames(file) {
-  const r = run('ffprobe', ['-v', 'error', '-count_frames', '-show_entries',
+export async function countFrames(file) {
+  const r = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_entries',
     'stream=codec_type,nb_read_frames', '-of', 'json', file]);
   const out = {};
   for (const s of JSON.parse(r.stdout).streams || []) out[s.codec_type] = parseInt(s.nb_read_frames, 10) || 0;
@@ -157,8 +166,8 @@ export function countFrames(file) {
 
 // The audio between from and to (s): {mean, max} in dB and the silent
 // stretches (silencedetect at -50 dB for >= 1.5 s) as [start, end] pairs.
-export function audioLevels(file, from, to) {
-  const r = run('ffmpeg', ['-nostdin', '-v', 'info', '-ss', String(from), '-t', String(to - from),
+export async function audioLevels(file, from, to) {
+  const r = await run('ffmpeg', ['-nostdin', '-v', 'info', '-ss', String(from), '-t', String(to - from),
     '-i', file, '-map', '0:a', '-af', 'volumedetect,silencedetect=n=-50dB:d=1.5', '-f', 'null', '-']);
   const num = (re) => { const m = re.exec(r.stderr); return m ? parseFloat(m[1]) : -Infinity; };
   const starts = [...r.stderr.matchAll(/silence_start: (-?[\d.]+)/g)].map((m) => parseFloat(m[1]));
@@ -172,8 +181,23 @@ export function audioLevels(file, from, to) {
 
 // GET url with headers: {status, headers, body (Buffer)}.
 export async function get(url, headers = {}) {
-  const res = await fetch(url, { headers });
-  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  let res;
+  try {
+    res = await fetch(url, { headers });
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  } catch (e) {
+    fail(`GET ${url} ${JSON.stringify(headers)}: ${e.message} (${e.cause && (e.cause.code || e.cause.message)})` +
+      `${res ? ` after HTTP ${res.status} ${JSON.stringify([...res.headers])}` : ''}`);
+  }
+}
+
+// Copies a file that failed a check to tests/e2e/out/ (kept after the run).
+export function keep(file, name) {
+  const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
+  fs.mkdirSync(dir, { recursive: true });
+  const dest = path.join(dir, name);
+  fs.copyFileSync(file, dest);
+  return dest;
 }
 
 export function tmpFile(name) {

@@ -131,8 +131,9 @@ run_test classroom node tests/e2e/classroom.test.mjs
 run_test classroom_data /usr/bin/python3 tests/e2e/classroom_data.test.py
 run_test whip /usr/bin/python3 tests/e2e/whip.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
-run_test recording node tests/e2e/recording.test.mjs
-run_test recording_faults node tests/e2e/recording_faults.test.mjs
+run_test recording_lesson node tests/e2e/recording.test.mjs
+run_test recording_crash node tests/e2e/recording_crash.test.mjs
+run_test recording_loss node tests/e2e/recording_loss.test.mjs
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "e2e: the server is not running at the end"
