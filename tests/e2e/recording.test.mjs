@@ -147,13 +147,18 @@ runTest('recording_lesson', async () => {
     await viewer.goto(`${BASE_URL}/recordings/${id}?${q}`);
     await viewer.waitForFunction(() => document.querySelectorAll('#rec-rows tr').length > 0, null, { timeout: 15000 });
     await viewer.waitForFunction(() => document.getElementById('rec-video').readyState >= 1, null, { timeout: 15000 });
-    await viewer.evaluate(() => { document.getElementById('rec-video').currentTime = 8.5; });
-    await viewer.waitForFunction(() => {
+    // A playhead between two chat messages: the first shown, the second not yet.
+    const chats = tl.filter((e) => e.type === 'chat').sort((x, y) => x.t - y.t);
+    const i = chats.findIndex((e) => e.text === 'Erlan is here');
+    const [said, next] = [chats[i], chats[i + 1]];
+    const at = (said.t + next.t) / 2000;
+    await viewer.evaluate((s) => { document.getElementById('rec-video').currentTime = s; }, at);
+    await viewer.waitForFunction(([a, b]) => {
       const shown = [...document.querySelectorAll('#rec-events li:not(.future) .text')].map((x) => x.textContent);
-      return shown.includes('Erlan is here') && !shown.includes('Look at the slide');
-    }, null, { timeout: 10000 }).catch(async () => {
+      return shown.includes(a) && !shown.includes(b);
+    }, [said.text, next.text], { timeout: 10000 }).catch(async () => {
       const shown = await viewer.evaluate(() => [...document.querySelectorAll('#rec-events li')].map((li) => `${li.className}: ${li.textContent}`));
-      fail(`the replay at 8.5 s does not show the chat up to then (and only that): ${JSON.stringify(shown)}`);
+      fail(`the replay at ${at} s should show "${said.text}" but not yet "${next.text}": ${JSON.stringify(shown)}`);
     });
     await screenshot(viewer, 'recording-page.png');
     log('the recordings page replays the chat by the playhead');
