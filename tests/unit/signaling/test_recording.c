@@ -530,3 +530,37 @@ TEST(recording_video_follows_the_stage_screen_share_then_camera)
     json_decref(a);
     fixture_free(&f);
 }
+
+TEST(auto_record_column_is_added_to_an_old_lessons_table)
+{
+    char dir[] = "/tmp/sabaq-oldstore-XXXXXX", err[200];
+    ASSERT(mkdtemp(dir));
+    struct store *st = store_open(dir, err, sizeof(err));
+    ASSERT(st);
+    /* The lessons table as the first stores made it, with one lesson. */
+    ASSERT_EQ(0, store_schema(st, "CREATE TABLE lessons (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+                                  " language TEXT NOT NULL, start_ms INTEGER NOT NULL,"
+                                  " duration_min INTEGER NOT NULL, max_participants INTEGER NOT "
+                                  "NULL, lobby INTEGER NOT NULL, students_publish INTEGER NOT "
+                                  "NULL, students_video INTEGER NOT NULL, single_use INTEGER NOT "
+                                  "NULL, owner INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+                                  " ended_ms INTEGER NOT NULL DEFAULT 0);"
+                                  "INSERT INTO lessons VALUES ('old1', 'Old', 'kk', 1, 45, 500,"
+                                  " 0, 0, 1, 0, 1, 1, 0);"));
+    ASSERT_EQ(0, lesson_store_init(st));
+    ASSERT_EQ(0, lesson_store_init(st));   /* twice: the column is there already */
+    struct lesson_def d;
+    ASSERT_EQ(0, lesson_store_get(st, "old1", &d));
+    ASSERT(!d.auto_record);
+    lesson_store_defaults(&d, 5);
+    snprintf(d.title, sizeof(d.title), "New");
+    d.auto_record = true;
+    ASSERT_EQ(0, lesson_store_create(st, &d));
+    struct lesson_def back;
+    ASSERT_EQ(0, lesson_store_get(st, d.id, &back));
+    ASSERT(back.auto_record);
+    store_close(st);
+    char cmd[100];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ASSERT_EQ(0, system(cmd));
+}

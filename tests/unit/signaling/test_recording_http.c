@@ -237,3 +237,36 @@ TEST(recordings_page_is_served_without_a_link)
     http_recordings_reply_free(&r);
     fixture_free(&p.f);
 }
+
+TEST(lessons_api_takes_and_shows_auto_record)
+{
+    struct play p;
+    ASSERT(play_init(&p));
+    struct staff m;
+    char err[128], cookie[1600];
+    ASSERT(staff_add(p.f.st, "Aigerim", "teacher", FIXTURE_T0, &m, err, sizeof(err)) == 0);
+    char *session = staff_session_token(p.f.h.sig->secret, m.id, FIXTURE_T0);
+    snprintf(cookie, sizeof(cookie), "sabaq_session=%s", session);
+    free(session);
+    const char *good = "{\"title\":\"Physics\",\"auto_record\":true}";
+    struct http_request rq = {"POST", "/api/lessons", "", cookie, "", "school.kz", good,
+                              strlen(good), false};
+    struct http_response rs;
+    http_api_handle(p.f.h.sig, &rq, &rs);
+    ASSERT_EQ(201, rs.status);
+    json_t *o = json_loadb(rs.body, rs.body_len, 0, NULL);
+    json_t *lesson = json_object_get(o, "lesson");
+    ASSERT(json_is_true(json_object_get(lesson, "auto_record")));
+    struct lesson_def d;
+    ASSERT_EQ(0, lesson_store_get(p.f.st, js(lesson, "id"), &d));
+    ASSERT(d.auto_record);
+    json_decref(o);
+    http_response_free(&rs);
+    const char *bad = "{\"title\":\"Physics\",\"auto_record\":\"yes\"}";
+    rq.body = bad;
+    rq.body_len = strlen(bad);
+    http_api_handle(p.f.h.sig, &rq, &rs);
+    ASSERT_EQ(400, rs.status);
+    http_response_free(&rs);
+    fixture_free(&p.f);
+}
