@@ -61,6 +61,22 @@ export async function waitForLog(file, re, timeoutMs, from = 0) {
 
 export const logSize = (file) => fs.statSync(file).size;
 
+// ---- a publisher on a bad network -----------------------------------------------
+
+// What Sabaq's receiver reports say about a page's published streams
+// (remote-inbound-rtp): [{kind, packetsLost, jitter}].
+export async function publishReports(page) {
+  return page.evaluate(async () => {
+    const pc = window.sabaq && window.sabaq.publishPc;
+    if (!pc) return [];
+    const out = [];
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'remote-inbound-rtp') out.push({ kind: r.kind, packetsLost: r.packetsLost, jitter: r.jitter });
+    });
+    return out;
+  });
+}
+
 // ---- in the pages ------------------------------------------------------------
 
 // recording_start / recording_stop through the page's signaling: the reply.
