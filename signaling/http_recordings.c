@@ -318,6 +318,35 @@ static void recording_file(struct signaling *s, const struct http_request *rq,
                  "attachment; filename=\"sabaq-%s-%lld.webm\"", r->lesson, (long long)r->id);
 }
 
+/* A chat message staff deleted is not replayed, not even before its deletion. */
+static void drop_deleted(json_t *events)
+{
+    json_t *gone = json_object();
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) {
+        json_t *id = json_object_get(e, "id");
+        const char *type = json_string_value(json_object_get(e, "type"));
+        if (type && strcmp(type, "chat_deleted") == 0 && json_is_integer(id)) {
+            char key[32];
+            snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(id));
+            json_object_set_new(gone, key, json_true());
+        }
+    }
+    for (i = json_array_size(events); i-- > 0;) {
+        e = json_array_get(events, i);
+        json_t *id = json_object_get(e, "id");
+        const char *type = json_string_value(json_object_get(e, "type"));
+        char key[32];
+        if (!type || strcmp(type, "chat") != 0 || !json_is_integer(id))
+            continue;
+        snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(id));
+        if (json_object_get(gone, key))
+            json_array_remove(events, i);
+    }
+    json_decref(gone);
+}
+
 static void timeline(struct signaling *s, const struct route *r, struct recordings_reply *out)
 {
     struct recording_row row;
@@ -337,11 +366,15 @@ static void timeline(struct signaling *s, const struct route *r, struct recordin
         reply_error(out, 500, "internal", "cannot read the timeline: %s", sq_strerror(rc));
         return;
     }
-    out->status = 200;
-    snprintf(out->content_type, sizeof(out->content_type), "application/json");
-    out->body = text;
-    out->body_len = len;
-    out->no_store = true;
+    json_t *events = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!json_is_array(events)) {
+        json_decref(events);
+        reply_error(out, 500, "internal", "the timeline is unreadable");
+        return;
+    }
+    drop_deleted(events);
+    reply_json(out, 200, events);
 }
 
 /* ---- the router ------------------------------------------------------------------ */

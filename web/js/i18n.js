@@ -260,7 +260,6 @@ const en = {
   'rec.hand_down': '{name} lowered a hand',
   'rec.stage': 'The stage shows {name}',
   'rec.stage_none': 'The stage is empty',
-  'rec.deleted': 'A message was deleted',
   'rec.poll': 'Poll: {q}',
   'rec.poll_closed': 'Poll closed: {q}',
   'rec.poll_results': 'Results of "{q}": {n} answered',

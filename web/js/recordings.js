@@ -101,8 +101,8 @@ function describe(e, names) {
       for (const p of e.participants || []) names.set(p.id, p.name);
       return { note: t('rec.started') };
     case 'stop': return { note: t('rec.stopped') };
-    case 'chat': return { who: e.name, text: e.text, id: e.id };
-    case 'chat_deleted': return { note: t('rec.deleted'), deletes: e.id };
+    case 'chat': return { who: e.name, text: e.text };
+    case 'chat_deleted': return null; // the server leaves the deleted message out
     case 'join': names.set(e.id, e.name); return { note: t('rec.joined', { name: e.name }) };
     case 'leave': return { note: t('rec.left', { name: nameOf(names, e.id) }) };
     case 'away': return { note: t('rec.away', { name: nameOf(names, e.id) }) };
@@ -129,7 +129,6 @@ function seekTo(ms) {
 function renderTimeline(list) {
   const names = new Map();
   polls = new Map();
-  const byChat = new Map();
   events = [];
   const sorted = [...list].sort((a, b) => a.t - b.t);
   for (const e of sorted) {
@@ -141,11 +140,9 @@ function renderTimeline(list) {
       ? h('li', { class: 'note future' }, at, h('span', { text: d.note }))
       : h('li', { class: 'future' }, at, h('span', { class: 'who', text: d.who }),
         h('span', { class: 'text', text: d.text }));
-    if (d.id !== undefined) byChat.set(d.id, li);
-    events.push({ t: e.t, li, results: d.results, deletes: d.deletes });
+    events.push({ t: e.t, li, results: d.results });
   }
   $('rec-events').replaceChildren(...events.map((e) => e.li));
-  events.byChat = byChat;
   shown = -2;
   follow();
 }
@@ -169,15 +166,12 @@ function follow() {
   if (last === shown) return;
   shown = last;
   const latest = new Map();
-  const deleted = new Set();
   events.forEach((e, i) => {
     const past = i <= last;
     e.li.classList.toggle('future', !past);
     e.li.classList.toggle('current', i === last);
     if (past && e.results) latest.set(e.results.poll, e.results);
-    if (past && e.deletes !== undefined) deleted.add(e.deletes);
   });
-  for (const [id, li] of events.byChat || []) if (deleted.has(id)) li.classList.add('future');
   show('rec-replay-empty', last < 0);
   if (last >= 0) events[last].li.scrollIntoView({ block: 'nearest' });
   $('rec-poll-cards').replaceChildren(...[...latest.values()].map(pollCard));

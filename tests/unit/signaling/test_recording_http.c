@@ -270,3 +270,35 @@ TEST(lessons_api_takes_and_shows_auto_record)
     http_response_free(&rs);
     fixture_free(&p.f);
 }
+
+TEST(recording_timeline_leaves_out_deleted_chat)
+{
+    struct play p;
+    ASSERT(play_init(&p));
+    char dir[400];
+    ASSERT(recording_dir(p.f.st, &p.row, dir, sizeof(dir)));
+    struct timeline *t = timeline_open(dir, FIXTURE_T0);
+    ASSERT(t);
+    json_t *bad = json_pack("{s:s, s:i, s:s}", "type", "chat", "id", 7, "text", "rude");
+    json_t *del = json_pack("{s:s, s:i}", "type", "chat_deleted", "id", 7);
+    json_t *ok = json_pack("{s:s, s:i, s:s}", "type", "chat", "id", 8, "text", "fine");
+    ASSERT_EQ(0, timeline_append(t, FIXTURE_T0 + 2000, bad));
+    ASSERT_EQ(0, timeline_append(t, FIXTURE_T0 + 2500, ok));
+    ASSERT_EQ(0, timeline_append(t, FIXTURE_T0 + 3000, del));
+    json_decref(bad);
+    json_decref(del);
+    json_decref(ok);
+    timeline_close(t);
+    char *q = t_query(&p, &p.f.def, "student");
+    struct recordings_reply r;
+    call(&p, file_path(&p, "timeline.json"), q, NULL, NULL, &r);
+    ASSERT_EQ(200, r.status);
+    ASSERT(!strstr(r.body, "rude"));
+    ASSERT(strstr(r.body, "fine"));
+    json_t *a = json_loadb(r.body, r.body_len, 0, NULL);
+    ASSERT_EQ(3, json_array_size(a));   /* hello, fine, the deletion (without text) */
+    json_decref(a);
+    http_recordings_reply_free(&r);
+    free(q);
+    fixture_free(&p.f);
+}
