@@ -3,7 +3,8 @@
 // ends before the stop (the stage: camera, screen, camera), chat messages;
 // 20 s recorded. Then the file: ffprobe sees VP8 and Opus and 20 s +- 1 s,
 // `ffmpeg -v error` decodes it without a word, the audio is not silent while
-// people speak, the timeline lists the chat; over HTTP a Range request gets
+// people speak, the timeline lists the chat; while it is written the bytes so
+// far already play; over HTTP a Range request gets
 // 206 with the right bytes and another lesson's student link gets 403; the
 // recordings page lists it and its chat replay follows the playhead.
 // Needs the recording engine (rec-core's sfu_recording_*) in the server.
@@ -65,6 +66,18 @@ runTest('recording_lesson', async () => {
     await share.evaluate(() => window.startShare());
     log(`screen share on at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await chat(teacher, 'Look at the slide');
+    // Playable while it is being written: the bytes so far decode.
+    const liveList = JSON.parse((await get(`${BASE_URL}/api/lessons/${id}/recordings?t=${lesson.tokens.student}`)).body);
+    const live = liveList.recordings.find((r) => r.id === rid);
+    if (!live || live.state !== 'recording') fail(`while recording the list says ${JSON.stringify(live)}`);
+    const partial = await get(`${BASE_URL}${live.file}?t=${lesson.tokens.student}`);
+    const partialFile = tmpFile('partial.webm');
+    fs.writeFileSync(partialFile, partial.body);
+    const pp = await probe(partialFile);
+    log(`while recording (${((Date.now() - t0) / 1000).toFixed(1)} s): ${partial.body.length} bytes, ` +
+      `${pp.streams.map((x) => x.codec_name).sort().join(',')}, ${pp.duration.toFixed(2)} s`);
+    if (partial.status !== 200 || pp.streams.length !== 2 || !(pp.duration > 4))
+      fail(`the recording being written is not playable: HTTP ${partial.status}, ${JSON.stringify(pp)}`);
     await waitUntil(t0 + 14000);
     await share.evaluate(() => window.stopShare());
     log(`screen share off at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
