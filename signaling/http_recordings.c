@@ -67,7 +67,7 @@ void http_recordings_reply_free(struct recordings_reply *r)
 /* ---- paths ------------------------------------------------------------------ */
 
 struct route {
-    enum { ROUTE_NONE, ROUTE_PAGE, ROUTE_LIST, ROUTE_FILE, ROUTE_TIMELINE } kind;
+    enum { ROUTE_NONE, ROUTE_FIND, ROUTE_PAGE, ROUTE_LIST, ROUTE_FILE, ROUTE_TIMELINE } kind;
     char lesson[65];
     int64_t id;
 };
@@ -119,6 +119,10 @@ static struct route route_of(const char *path)
         }
         return r;
     }
+    if (strcmp(path, "/recordings") == 0 || strcmp(path, "/recordings/") == 0) {
+        r.kind = ROUTE_FIND;
+        return r;
+    }
     if (strncmp(path, "/recordings/", 12) != 0 || !(n = segments(path + 12, seg)) ||
         !message_is_lesson_id(seg[0]))
         return r;
@@ -136,7 +140,7 @@ bool http_recordings_wants(const char *path)
 {
     if (!path)
         return false;
-    if (strncmp(path, "/recordings/", 12) == 0)
+    if (strcmp(path, "/recordings") == 0 || strncmp(path, "/recordings/", 12) == 0)
         return true;   /* anything under it, so a bad path gets our 404 */
     return route_of(path).kind == ROUTE_LIST;
 }
@@ -377,6 +381,30 @@ static void timeline(struct signaling *s, const struct route *r, struct recordin
     reply_json(out, 200, events);
 }
 
+/* /recordings?t=<a lesson link's token>: to that lesson's page, so a lesson
+ * link becomes its recordings' link by adding "recordings" to its path. */
+static void find(struct signaling *s, const struct http_request *rq, struct recordings_reply *out)
+{
+    char token[AUTH_TOKEN_MAX + 1] = "";
+    struct access_grant g;
+    int64_t at = (int64_t)s->now_ms - (int64_t)RECORDINGS_LINK_DAYS * 86400000LL;
+    enum auth_result r = AUTH_BAD_TOKEN;
+    if (s->store && query_value(rq->query, "t", token, sizeof(token)) && token[0])
+        r = access_check(s->store, s->secret, token, at, &g);
+    if (r != AUTH_OK && r != AUTH_ENDED) {
+        reply_error(out, r == AUTH_INTERNAL ? 500 : 403, r == AUTH_INTERNAL ? "internal" : "forbidden",
+                    "open the recordings with a lesson link (?t=...): %s", auth_result_code(r));
+        return;
+    }
+    /* The token is base64url and '.', safe in a URL as it is. */
+    snprintf(out->location, sizeof(out->location), "/recordings/%s?t=%s", g.def.id, token);
+    out->status = 302;
+    snprintf(out->content_type, sizeof(out->content_type), "text/plain; charset=utf-8");
+    out->body = strdup("see the lesson's recordings\n");
+    out->body_len = out->body ? strlen(out->body) : 0;
+    out->no_store = true;
+}
+
 /* ---- the router ------------------------------------------------------------------ */
 
 void http_recordings_handle(struct signaling *s, const struct http_request *rq,
@@ -392,6 +420,10 @@ void http_recordings_handle(struct signaling *s, const struct http_request *rq,
     }
     if (r.kind == ROUTE_NONE) {
         reply_error(out, 404, "not_found", "no such page: %.100s", rq->path);
+        return;
+    }
+    if (r.kind == ROUTE_FIND) {
+        find(s, rq, out);
         return;
     }
     if (r.kind == ROUTE_PAGE) {   /* static: what it shows is fetched with the link */

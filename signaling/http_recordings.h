@@ -1,4 +1,5 @@
 /* Playback of recordings over HTTP (docs/protocol.md, "Recordings"):
+ *   GET /recordings?t=<token>                       302 to the token's lesson's page below
  *   GET /recordings/<lesson>                        the player page (web/recordings.html)
  *   GET /api/lessons/<lesson>/recordings            the list (JSON)
  *   GET /recordings/<lesson>/<id>/recording.webm    the file, with HTTP Range (http_range.h);
@@ -38,6 +39,7 @@ struct recordings_reply {
     bool accept_ranges;          /* Accept-Ranges: bytes */
     bool no_store;               /* Cache-Control: no-store (lists, a file being written) */
     char disposition[160];       /* Content-Disposition, "" when none */
+    char location[1400];         /* Location (302), "" when none */
 };
 
 /* Whether this path is one of the above (before http_api_wants). */

@@ -302,3 +302,24 @@ TEST(recording_timeline_leaves_out_deleted_chat)
     free(q);
     fixture_free(&p.f);
 }
+
+TEST(recordings_with_a_lesson_link_go_to_that_lessons_page)
+{
+    struct play p;
+    ASSERT(play_init(&p));
+    ASSERT(http_recordings_wants("/recordings"));
+    char *q = t_query(&p, &p.other, "student");
+    struct recordings_reply r;
+    call(&p, "/recordings", q, NULL, NULL, &r);
+    ASSERT_EQ(302, r.status);
+    char want[1400];
+    snprintf(want, sizeof(want), "/recordings/%s?%s", p.other.id, q);
+    ASSERT_STR_EQ(want, r.location);
+    http_recordings_reply_free(&r);
+    call(&p, "/recordings/", "t=forged.x", NULL, NULL, &r);
+    ASSERT_EQ(403, r.status);
+    ASSERT_STR_EQ("", r.location);
+    http_recordings_reply_free(&r);
+    free(q);
+    fixture_free(&p.f);
+}
