@@ -157,7 +157,9 @@ runTest('recording_lesson', async () => {
 
     // The page: listed, and the replay shows what was said by the playhead.
     const viewer = await ctx.newPage();
-    await viewer.goto(`${BASE_URL}/recordings/${id}?${q}`);
+    // The lesson link with "recordings" before its ?t= leads to this lesson's page.
+    await viewer.goto(`${BASE_URL}/recordings?${q}`);
+    if (new URL(viewer.url()).pathname !== `/recordings/${id}`) fail(`/recordings?t= went to ${viewer.url()}`);
     await viewer.waitForFunction(() => document.querySelectorAll('#rec-rows tr').length > 0, null, { timeout: 15000 });
     await viewer.waitForFunction(() => document.getElementById('rec-video').readyState >= 1, null, { timeout: 15000 });
     // A playhead between two chat messages: the first shown, the second not yet.
