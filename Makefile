@@ -93,6 +93,18 @@ $(B)/fuzz/fuzz_roster $(B)/fuzz/fuzz_token: $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_S
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SIG_SRC) $(PKG_LIBS) $(LDLIBS)
 
+# The Range header of the recordings' player: one pure file.
+$(B)/fuzz/fuzz_range: tests/fuzz/fuzz_range.c signaling/http_range.c
+	@mkdir -p $(B)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. \
+	    -fsanitize=fuzzer,address,undefined -o $@ $^
+
+# The recordings' HTTP entries: all of signaling/ but main(), like fuzz_http.
+$(B)/fuzz/fuzz_recordings: tests/fuzz/fuzz_recordings.c tests/fuzz/fuzz_media_ops.h $(SIG_SRC) $(SFU_SRC)
+	@mkdir -p $(B)/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SIG_SRC) $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
+
 # The WebSocket message path and the HTTP entries: all of signaling/ but main().
 $(B)/fuzz/fuzz_signaling $(B)/fuzz/fuzz_http: $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_media_ops.h $(SIG_SRC) $(SFU_SRC)
 	@mkdir -p $(B)/fuzz

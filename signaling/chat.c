@@ -11,6 +11,7 @@
 #include "lesson.h"
 #include "participant.h"
 #include "rate_limit.h"
+#include "recording.h"
 #include "rights.h"
 #include "store.h"
 #include "text.h"
@@ -296,6 +297,7 @@ void chat_handle_send(struct participant *p, json_t *msg, json_t *req)
     participant_send(p, ack);
     json_t *m = chat_json(&r);
     deliver(l, r.to_staff, identity, m, NULL, NULL);
+    recording_note(l, m);   /* public messages only: timeline_event_of checks "to" */
     json_decref(m);
     attendance_chat_sent(l, p);
     attendance_touch(l, now);
@@ -382,6 +384,8 @@ void chat_handle_delete(struct participant *p, json_t *msg, json_t *req)
     json_t *m = message_new("chat_deleted", NULL);
     json_object_set_new(m, "id", json_integer(id));
     deliver(p->lesson, to_staff, sender, m, p, req);
+    if (!to_staff)
+        recording_note(p->lesson, m);
     json_decref(m);
     free(sender);
 }

@@ -7,6 +7,7 @@
 #include "attendance.h"
 #include "control.h"
 #include "lesson.h"
+#include "recording.h"
 #include "rights.h"
 #include "stage.h"
 #include "subscribe.h"
@@ -104,6 +105,7 @@ static void tell_hand(struct participant *t, const char *by)
     if (by)
         json_object_set_new(m, "by", json_string(by));
     lesson_broadcast(t->lesson, NULL, m);
+    recording_note(t->lesson, m);
     json_decref(m);
     floor_send_hands(t->lesson, NULL);
 }

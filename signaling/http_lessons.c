@@ -18,14 +18,15 @@
 
 static json_t *lesson_json(const struct lesson_def *d)
 {
-    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i}",
+    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:i, s:b}",
                      "id", d->id, "title", d->title, "language", d->language, "start_ms",
                      (json_int_t)d->start_ms, "duration_min", (int)d->duration_min,
                      "max_participants", (int)d->max_participants, "lobby", d->lobby,
                      "students_publish", d->students_publish, "students_video",
                      d->students_video, "single_use", d->single_use, "ended", d->ended_ms != 0,
                      "ended_ms", (json_int_t)d->ended_ms, "created_ms",
-                     (json_int_t)d->created_ms, "last_n", (int)d->last_n);
+                     (json_int_t)d->created_ms, "last_n", (int)d->last_n,
+                     "auto_record", d->auto_record);
 }
 
 /* origin + "/?t=" + token, or NULL. */
@@ -55,7 +56,7 @@ static json_t *links_json(struct signaling *s, const struct http_request *rq,
 
 static const char *const lesson_fields[] = {
     "title", "language", "start", "start_ms", "duration_min", "max_participants", "lobby",
-    "students_publish", "students_video", "single_use", "last_n",
+    "students_publish", "students_video", "single_use", "last_n", "auto_record",
 };
 
 static const char *unknown_field(json_t *o)
@@ -139,9 +140,10 @@ static const char *read_lesson(json_t *o, struct lesson_def *d)
     if (!bool_field(o, "lobby", &d->lobby) ||
         !bool_field(o, "students_publish", &d->students_publish) ||
         !bool_field(o, "students_video", &d->students_video) ||
-        !bool_field(o, "single_use", &d->single_use))
-        return "\"lobby\", \"students_publish\", \"students_video\" and \"single_use\" must be "
-               "true or false";
+        !bool_field(o, "single_use", &d->single_use) ||
+        !bool_field(o, "auto_record", &d->auto_record))
+        return "\"lobby\", \"students_publish\", \"students_video\", \"single_use\" and "
+               "\"auto_record\" must be true or false";
     return NULL;
 }
 

@@ -18,6 +18,8 @@
 #include "sabaq/clock.h"
 #include "sabaq/sfu.h"
 #include "http_api.h"
+#include "http_recordings.h"
+#include "http_stream.h"
 #include "participant.h"
 #include "signaling.h"
 #include "whep.h"
@@ -40,6 +42,7 @@ struct http_server {
     struct lws_context *wake_ctx;    /* borrowed copy of ctx, NULL once destroying */
     char web_root[4096];
     struct lws_http_mount mount_files, mount_stats, mount_signin, mount_whip, mount_whep;
+    struct lws_http_mount mount_recordings; /* /recordings: http_recordings.c */
     struct whip *whip;               /* owned: WHIP sessions (whip.h) */
     struct whep *whep;               /* owned: WHEP viewers (whep.h) */
     lws_sorted_usec_list_t tick;     /* signaling_tick once a second */
@@ -78,6 +81,7 @@ struct http_req {
     bool whep;                       /* under /whep */
     char *ctype;                     /* owned: Content-Type, WHIP requests only */
     const char *allow;               /* static: the reply's Allow header, NULL when none */
+    struct http_stream *stream;      /* owned: a recordings reply being sent */
 };
 
 static char *header(struct lws *wsi, enum lws_token_indexes t);
@@ -504,6 +508,31 @@ static void api_body(struct http_req *req, const void *in, size_t len)
     req->in_len += len;
 }
 
+/* GET /recordings/... and /api/lessons/<id>/recordings (http_recordings.c):
+ * files go out in chunks through http_stream.c. */
+static int recordings_begin(struct lws *wsi, struct http_req *req, const char *path)
+{
+    struct http_server *h = server_of(wsi);
+    api_request_free(req);
+    req->method = method_of(wsi);
+    req->path = strdup(path);
+    req->query = query_args(wsi);
+    req->cookie = header(wsi, WSI_TOKEN_HTTP_COOKIE);
+    req->auth = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    char *range = header(wsi, WSI_TOKEN_HTTP_RANGE);
+    int rc = -1;
+    if (req->path && req->query && req->cookie && req->auth && range) {
+        struct http_request rq = {req->method, req->path, req->query, req->cookie, req->auth,
+                                  "", NULL, 0, lws_is_ssl(wsi) != 0};
+        struct recordings_reply reply;
+        http_recordings_handle(h->sig, &rq, range, h->web_root, &reply);
+        rc = http_stream_start(wsi, &reply, &req->stream);
+    }
+    free(range);
+    api_request_free(req);
+    return rc;
+}
+
 /* lws 4.1 hands a callback mount the whole path of a GET but strips the
  * mountpoint from a POST's: read it from the request line instead. */
 static int http_begin(struct lws *wsi, struct http_req *req)
@@ -518,6 +547,8 @@ static int http_begin(struct lws *wsi, struct http_req *req)
             break;
     if (path[0] && (strcmp(path, "/api/stats") == 0 || strcmp(path, "/api/stats/") == 0))
         return stats_begin(wsi, req);
+    if (path[0] && server_of(wsi)->sig && http_recordings_wants(path))
+        return recordings_begin(wsi, req, path);
     req->whep = path[0] && server_of(wsi)->sig && whep_wants(path);
     if (req->whep || (path[0] && server_of(wsi)->sig && whip_wants(path)))
         return api_begin(wsi, req, path, true);
@@ -542,6 +573,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return req && req->path ? api_finish(wsi, req) : 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (req && req->stream) {
+            int rc = http_stream_writeable(wsi, req->stream);
+            if (rc != 0) {
+                http_stream_free(req->stream);
+                req->stream = NULL;
+            }
+            return rc < 0 ? -1 : 0;
+        }
         if (!req || !req->body)
             break;
         {
@@ -557,6 +596,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
             free(req->body);
             req->body = NULL;
             api_request_free(req);
+            http_stream_free(req->stream);
+            req->stream = NULL;
         }
         break;
     default:
@@ -618,7 +659,12 @@ static void setup_mounts(struct http_server *h)
     h->mount_signin.mountpoint_len = (unsigned char)strlen("/signin");
     h->mount_signin.origin = "sabaq-http";
     h->mount_signin.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_whep.mount_next = &h->mount_files;
+    h->mount_recordings.mount_next = &h->mount_files;
+    h->mount_recordings.mountpoint = "/recordings";
+    h->mount_recordings.mountpoint_len = (unsigned char)strlen("/recordings");
+    h->mount_recordings.origin = "sabaq-http";
+    h->mount_recordings.origin_protocol = LWSMPRO_CALLBACK;
+    h->mount_whep.mount_next = &h->mount_recordings;
     h->mount_whep.mountpoint = "/whep";
     h->mount_whep.mountpoint_len = (unsigned char)strlen("/whep");
     h->mount_whep.origin = "sabaq-http";

@@ -15,6 +15,7 @@
 #include "join.h"
 #include "poll.h"
 #include "publish.h"
+#include "recording.h"
 #include "rights.h"
 #include "subscribe.h"
 
@@ -66,6 +67,7 @@ static void free_lesson(struct lesson *l)
     }
     while (l->away)
         lesson_free_away(l, l->away);
+    recording_lesson_free(l);
     control_lesson_free(l);
     /* Each frees only what it made (a lesson without a store may still have
      * chat state from a message handled before the join was refused). */
@@ -159,6 +161,7 @@ static json_t *joined_message(struct participant *p, json_t *req, bool resumed)
         json_object_set_new(m, "lesson_info", lesson_info(l));
         json_object_set_new(m, "hand", json_boolean(p->hand_raised));
         json_object_set_new(m, "floor", json_boolean(p->has_floor));
+        json_object_set_new(m, "recording", recording_status(l));
     }
     json_object_set_new(m, "stage", stage_describe(l));
     return m;
@@ -218,6 +221,7 @@ void lesson_admit(struct participant *p, json_t *req, bool resumed)
     json_t *note = message_new("participant_joined", NULL);
     json_object_set_new(note, "participant", participant_describe(p));
     lesson_broadcast(l, p, note);
+    recording_note(l, note);
     json_decref(note);
     subscribe_on_join(p);
     if (!s->store)
@@ -268,6 +272,7 @@ static void tell_left(struct lesson *l, const char *id, const char *reason)
     if (reason)
         json_object_set_new(note, "reason", json_string(reason));
     lesson_broadcast(l, NULL, note);
+    recording_note(l, note);
     json_decref(note);
 }
 
@@ -356,6 +361,7 @@ void lesson_drop(struct participant *p)
     json_t *note = message_new("participant_away", NULL);
     json_object_set_new(note, "id", json_string(ghost->id));
     lesson_broadcast(l, NULL, note);
+    recording_note(l, note);
     json_decref(note);
     lesson_flush(l);
 }

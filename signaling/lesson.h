@@ -30,6 +30,7 @@ struct lesson {
     struct attendance_state *attendance; /* owned, attendance.c (NULL until first used) */
     struct stage_state stage;      /* stage.c */
     struct lesson_slots *slots;    /* owned, subscribe_slots.c (NULL until first used) */
+    struct recording_state *recording;   /* owned, recording.c (NULL until first used) */
     struct lesson *next;           /* in sig->lessons */
     size_t n_viewers;              /* WHEP players (whep.c): not members, but each takes a
                                     * seat and keeps the lesson open */

@@ -9,20 +9,22 @@
 #include "store.h"
 
 #define COLUMNS "id, title, language, start_ms, duration_min, max_participants, lobby, " \
-                "students_publish, students_video, single_use, owner, created_ms, ended_ms, last_n"
+                "students_publish, students_video, single_use, owner, created_ms, ended_ms, last_n, " \
+                "auto_record"
 
-/* A database made before last_n existed gets the column (default 4). */
-static int add_last_n(struct store *st)
+/* A database made before a column existed gets it, with its default. */
+static int add_column(struct store *st, const char *name, const char *ddl)
 {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM pragma_table_info('lessons') WHERE "
-                                         "name = 'last_n'", -1, &q, NULL) != SQLITE_OK)
+                                         "name = ?", -1, &q, NULL) != SQLITE_OK)
         return -SQ_EIO;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc == SQLITE_ROW)
         return 0;
-    return store_schema(st, "ALTER TABLE lessons ADD COLUMN last_n INTEGER NOT NULL DEFAULT 4");
+    return store_schema(st, ddl);
 }
 
 int lesson_store_init(struct store *st)
@@ -41,9 +43,16 @@ int lesson_store_init(struct store *st)
                             " owner INTEGER NOT NULL,"
                             " created_ms INTEGER NOT NULL,"
                             " ended_ms INTEGER NOT NULL DEFAULT 0,"
-                            " last_n INTEGER NOT NULL DEFAULT 4);"
+                            " last_n INTEGER NOT NULL DEFAULT 4,"
+                            " auto_record INTEGER NOT NULL DEFAULT 0);"
                             "CREATE INDEX IF NOT EXISTS lessons_owner ON lessons (owner);");
-    return rc < 0 ? rc : add_last_n(st);
+    if (rc == 0)
+        rc = add_column(st, "last_n", "ALTER TABLE lessons ADD COLUMN last_n INTEGER NOT NULL "
+                                      "DEFAULT 4");
+    if (rc == 0)
+        rc = add_column(st, "auto_record", "ALTER TABLE lessons ADD COLUMN auto_record INTEGER "
+                                           "NOT NULL DEFAULT 0");
+    return rc;
 }
 
 void lesson_store_defaults(struct lesson_def *d, int64_t now_ms)
@@ -68,7 +77,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     auth_random_id(d->id, LESSON_ID_LEN);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(store_db(st), "INSERT INTO lessons (" COLUMNS ") VALUES "
-                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
+                                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
         return -SQ_EIO;
     sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, d->title, -1, SQLITE_STATIC);
@@ -84,6 +93,7 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
     sqlite3_bind_int64(q, 12, d->created_ms);
     sqlite3_bind_int64(q, 13, d->ended_ms);
     sqlite3_bind_int(q, 14, d->last_n);
+    sqlite3_bind_int(q, 15, d->auto_record);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? 0 : -SQ_EIO;
@@ -111,6 +121,7 @@ static void read_row(sqlite3_stmt *q, struct lesson_def *d)
     int last_n = sqlite3_column_int(q, 13);
     d->last_n = (uint8_t)(last_n >= 0 && last_n <= LESSON_MAX_LAST_N ? last_n
                                                                       : LESSON_DEFAULT_LAST_N);
+    d->auto_record = sqlite3_column_int(q, 14) != 0;
 }
 
 int lesson_store_get(struct store *st, const char *id, struct lesson_def *out)

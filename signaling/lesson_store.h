@@ -30,6 +30,7 @@ struct lesson_def {
     bool students_video;            /* a student with the floor may send camera/screen too */
     bool single_use;                /* the student link works once; roster links likewise */
     uint8_t last_n;                 /* 0-16 speaker videos per participant (last-N) */
+    bool auto_record;               /* recording starts by itself (recording.h) */
     int64_t owner;                  /* staff id of the teacher who made it */
     int64_t created_ms;
     int64_t ended_ms;               /* 0 while not ended */

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "http_server.h"
 #include "media.h"
+#include "recording.h"
 #include "schema.h"
 #include "signaling.h"
 #include "store.h"
@@ -176,6 +177,9 @@ int main(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    int cut = recording_recover(store);   /* recordings a crash cut short stay playable */
+    if (cut > 0)
+        printf("%d recording(s) cut short by a crash are kept as they were written\n", cut);
     int rc = serve(&c, store, secret);
     store_close(store);
     return rc;

@@ -10,6 +10,7 @@
 #include "lesson.h"
 #include "participant.h"
 #include "poll_store.h"
+#include "recording.h"
 #include "rights.h"
 #include "store.h"
 #include "text.h"
@@ -266,6 +267,7 @@ void poll_handle_create(struct participant *p, json_t *msg, json_t *req)
                   poll_kind_name(made->kind), p->id, p->lesson->id);
     json_t *m = poll_json(made, NULL);
     deliver(p->lesson, false, m, p, req);
+    recording_note(p->lesson, m);
     json_decref(m);
 }
 
@@ -424,6 +426,7 @@ static int close_poll(struct participant *p, struct poll *poll, const char *ref,
         signaling_log(p->sig, "poll %lld closed by %s", poll->id, p->id);
     json_t *m = poll_json(poll, NULL);
     deliver(p->lesson, false, m, with_req, req);
+    recording_note(p->lesson, m);
     json_decref(m);
     return 0;
 }
@@ -460,6 +463,7 @@ void poll_handle_publish(struct participant *p, json_t *msg, json_t *req)
     }
     json_t *m = results_json(poll, NULL);
     deliver(p->lesson, false, m, p, req);
+    recording_note(p->lesson, m);
     json_decref(m);
 }
 

@@ -10,6 +10,7 @@
 #include "sabaq/error.h"
 #include "floor.h"
 #include "lesson.h"
+#include "recording.h"
 #include "rights.h"
 #include "stage.h"
 #include "subscribe.h"
@@ -237,6 +238,7 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
         floor_apply(p);
         send_answer(p, answer, tracks, n, req);
         stage_update(p->lesson);
+        recording_sync(p->lesson);
         subscribe_lesson_changed(p->lesson);   /* a source may have changed */
         subscribe_lesson_flush(p->lesson);
     }
@@ -254,6 +256,7 @@ void publish_release(struct participant *p)
         s->media->transport_close(s->media_arg, p->pub.transport_id);
     p->pub.transport_id = 0;
     stage_update(p->lesson);
+    recording_sync(p->lesson);   /* its audio leaves the recording */
 }
 
 void publish_transport_closed(struct participant *p)

@@ -8,7 +8,8 @@
  *   give/take the floor            yes     yes       no
  *   manage polls, live results     yes     yes       no
  *   chat (public, private to staff) yes    yes       if chat is enabled
- *   delete a message, disable chat yes     yes       no */
+ *   delete a message, disable chat yes     yes       no
+ *   start/stop recording           yes     yes       no */
 #include "rights.h"
 
 #include <string.h>
@@ -29,6 +30,7 @@ static const char *const names[RIGHT_COUNT] = {
     [RIGHT_MANAGE_POLLS] = "manage_polls",
     [RIGHT_CHAT] = "chat",
     [RIGHT_MODERATE_CHAT] = "moderate_chat",
+    [RIGHT_RECORD] = "record",
 };
 
 /* Why a student (or an assistant) lacks it, for the error's sentence. */
@@ -44,6 +46,7 @@ static const char *const reasons[RIGHT_COUNT] = {
     [RIGHT_MANAGE_POLLS] = "only the teacher and assistants manage polls",
     [RIGHT_CHAT] = "the chat is disabled for students",
     [RIGHT_MODERATE_CHAT] = "only the teacher and assistants moderate the chat",
+    [RIGHT_RECORD] = "only the teacher and assistants start and stop recording",
 };
 
 const char *right_name(enum right r)

@@ -22,6 +22,7 @@ enum right {
     RIGHT_MANAGE_POLLS,   /* create/close/publish polls, see live tallies */
     RIGHT_CHAT,           /* public, and private to staff */
     RIGHT_MODERATE_CHAT,  /* delete a message, disable chat */
+    RIGHT_RECORD,         /* start and stop the lesson's recording */
     RIGHT_COUNT
 };
 

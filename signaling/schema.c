@@ -6,6 +6,7 @@
 #include "chat.h"
 #include "lesson_store.h"
 #include "poll.h"
+#include "recording_store.h"
 #include "roster.h"
 #include "staff.h"
 
@@ -15,7 +16,7 @@ int schema_init(struct store *st)
     if ((rc = staff_init(st)) < 0 || (rc = lesson_store_init(st)) < 0 ||
         (rc = roster_init(st)) < 0 || (rc = access_init(st)) < 0 ||
         (rc = chat_store_init(st)) < 0 || (rc = poll_store_init(st)) < 0 ||
-        (rc = attendance_store_init(st)) < 0)
+        (rc = attendance_store_init(st)) < 0 || (rc = recording_store_init(st)) < 0)
         return rc;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "participant.h"
 #include "poll.h"
 #include "publish.h"
+#include "recording.h"
 #include "subscribe.h"
 
 struct signaling *signaling_new(const struct media_ops *media, void *media_arg, FILE *log)
@@ -137,6 +138,8 @@ static const struct handler {
     {"mute_all", true, floor_handle_mute_all},
     {"stop_video", true, floor_handle_stop_video},
     {"unmute", true, floor_handle_unmute},
+    {"recording_start", true, recording_handle_start},
+    {"recording_stop", true, recording_handle_stop},
 };
 
 void signaling_receive_json(struct signaling *s, struct participant *p, json_t *msg)
@@ -295,7 +298,7 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
         layers_changed(s, ev->id, (uint32_t)ev->value);
         break;
     case SFU_EVENT_RECORDING_STOPPED:
-        /* Handled once recording control exists (signaling/recording.c). */
+        recording_media_stopped(s, ev);
         break;
     }
 }

@@ -136,6 +136,9 @@ run_test whip_h264 /usr/bin/python3 tests/e2e/whip_h264.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
 run_test lastn node tests/e2e/lastn.test.mjs
 run_test layers node tests/e2e/layers.test.mjs
+run_test recording_lesson node tests/e2e/recording.test.mjs
+run_test recording_crash node tests/e2e/recording_crash.test.mjs
+run_test recording_loss node tests/e2e/recording_loss.test.mjs
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "e2e: the server is not running at the end"

@@ -30,7 +30,7 @@ TEST(join_with_a_token_gives_role_rights_lesson_and_resume)
     ASSERT_STR_EQ("Algebra 7B", js(info, "title"));
     ASSERT_EQ(500, ji(info, "max_participants"));
     json_t *rights = json_object_get(j, "rights");
-    ASSERT_EQ(10, json_array_size(rights));   /* all but raise_hand */
+    ASSERT_EQ(11, json_array_size(rights));   /* all but raise_hand */
     json_decref(j);
     ASSERT(lh_has(t, "lobby") && lh_has(t, "hands"));   /* staff see both queues */
     struct fake_conn *s = lh_joined(&f, "student", "Dana");

@@ -29,6 +29,7 @@ static const struct {
     {RIGHT_MANAGE_POLLS, true, true, false},
     {RIGHT_CHAT, true, true, true},
     {RIGHT_MODERATE_CHAT, true, true, false},
+    {RIGHT_RECORD, true, true, false},
 };
 
 TEST(rights_follow_the_table_for_each_role)
@@ -76,7 +77,7 @@ TEST(right_names_are_the_protocol_names)
 {
     static const char *const want[RIGHT_COUNT] = {
         "publish", "mute_others", "admit", "remove", "lock", "end_lesson", "raise_hand",
-        "give_floor", "manage_polls", "chat", "moderate_chat"};
+        "give_floor", "manage_polls", "chat", "moderate_chat", "record"};
     for (int r = 0; r < RIGHT_COUNT; r++)
         ASSERT_STR_EQ(want[r], right_name((enum right)r));
     ASSERT_STR_EQ("unknown", right_name(RIGHT_COUNT));
