@@ -146,10 +146,28 @@ static void note_start(struct lesson *l)
 
 /* ---- the media plane: video follows the stage, audio every producer ---- */
 
+/* The file is WebM, whose video is VP8: an H.264 stage (OBS over WHIP) is
+ * not recorded (the file shows nothing until a VP8 stage comes back); the
+ * audio goes on. */
+static bool is_recordable_video(const struct lesson *l, uint32_t producer_id)
+{
+    for (const struct participant *p = l->members; p; p = p->next_in_lesson)
+        for (size_t i = 0; i < p->pub.n_producers; i++)
+            if (p->pub.producers[i].id == producer_id)
+                return p->pub.producers[i].track.codec != SDP_CODEC_H264;
+    return true;
+}
+
 static void set_video(struct lesson *l, uint32_t producer_id)
 {
     struct recording_state *r = l->recording;
     struct signaling *s = l->sig;
+    if (producer_id && !is_recordable_video(l, producer_id)) {
+        signaling_log(s, "recording %lld: the stage (producer %u) is H.264, which WebM cannot "
+                         "hold: no video until the stage is VP8 again",
+                      (long long)r->row.id, (unsigned)producer_id);
+        producer_id = 0;
+    }
     if (r->video == producer_id)
         return;
     r->video = producer_id;

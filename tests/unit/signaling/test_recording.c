@@ -564,3 +564,57 @@ TEST(auto_record_column_is_added_to_an_old_lessons_table)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     ASSERT_EQ(0, system(cmd));
 }
+
+/* The harness offer with its video m-line reduced to H.264 (what OBS sends). */
+static char *h264_only(const char *sdp)
+{
+    char *out = malloc(strlen(sdp) + 1), *o = out;
+    for (const char *line = sdp; *line;) {
+        const char *end = strstr(line, "\r\n");
+        size_t len = end ? (size_t)(end - line) + 2 : strlen(line);
+        bool vp8 = strncmp(line, "a=rtpmap:96 ", 12) == 0 || strncmp(line, "a=rtcp-fb:96 ", 13) == 0 ||
+                   strncmp(line, "a=rtpmap:97 ", 12) == 0 || strncmp(line, "a=fmtp:97 ", 10) == 0;
+        if (!vp8) {
+            memcpy(o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    *o = '\0';
+    char *m = strstr(out, " 96 97 102 103");
+    if (m)
+        memmove(m, m + 6, strlen(m + 6) + 1);
+    return out;
+}
+
+TEST(recording_leaves_out_an_h264_stage_that_webm_cannot_hold)
+{
+    struct fixture f;
+    ASSERT(setup(&f, false));
+    struct fake_conn *t = fixture_join(&f, "teacher", "Aigerim");
+    struct fake_conn *s = fixture_join(&f, "student", "Dana");
+    ASSERT(t && s);
+    publish_source(&f, t, "TTTT", 1111, 2222, "camera");
+    uint32_t camera = producer_of(&f, t, SDP_KIND_VIDEO);
+    fixture_send(&f, t, "{\"type\":\"recording_start\"}");
+    ASSERT_EQ(camera, last_video(&f));
+    /* An H.264 screen share takes the stage: the file gets no video. */
+    char *sdp = harness_offer("SSSS", 3333, 4444);
+    char *h264 = h264_only(sdp);
+    json_t *m = json_pack("{s:s, s:s, s:{s:s}}", "type", "publish", "sdp", h264, "sources", "1",
+                          "screen");
+    char *text = json_dumps(m, 0);
+    harness_send(&f.h, s, text);
+    free(text);
+    json_decref(m);
+    free(h264);
+    free(sdp);
+    uint32_t screen = producer_of(&f, s, SDP_KIND_VIDEO);
+    ASSERT(screen);
+    ASSERT_EQ(screen, stage_producer(t->p->lesson));
+    ASSERT_EQ(0, last_video(&f));
+    /* A VP8 stage again: recorded again. */
+    fixture_send(&f, s, "{\"type\":\"leave\"}");
+    ASSERT_EQ(camera, last_video(&f));
+    fixture_free(&f);
+}
