@@ -79,37 +79,41 @@ unit: $(B)/unit_tests
 asan: $(B)/unit_tests_asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$(B)/unit_tests_asan
 
-# libFuzzer targets: each links the production parsers, built by clang.
+# libFuzzer targets: each links the production parsers, built by clang. The
+# sources are compiled once (instrumented, without libFuzzer's main) and
+# every target links the objects it needs.
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c $(SFU_SRC)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
+               -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LINK := clang -fsanitize=fuzzer,address,undefined
+$(B)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+FUZZ_SFU_OBJ := $(SFU_SRC:%.c=$(B)/fuzzobj/%.o)
+FUZZ_ALL_OBJ := $(SIG_SRC:%.c=$(B)/fuzzobj/%.o) $(FUZZ_SFU_OBJ)
+
+$(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(FUZZ_SFU_OBJ)
 	@mkdir -p $(B)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isfu $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
+	$(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Signaling parsers take the few files they need (and SQLite, jansson).
-FUZZ_SIG_SRC := signaling/roster.c signaling/text.c signaling/store.c signaling/auth.c
-$(B)/fuzz/fuzz_roster $(B)/fuzz/fuzz_token: $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_SIG_SRC)
+FUZZ_SIG_OBJ := $(patsubst %.c,$(B)/fuzzobj/%.o,signaling/roster.c signaling/text.c \
+                  signaling/store.c signaling/store_sync.c signaling/auth.c)
+$(B)/fuzz/fuzz_roster $(B)/fuzz/fuzz_token: $(B)/fuzz/%: $(B)/fuzzobj/tests/fuzz/%.o $(FUZZ_SIG_OBJ)
 	@mkdir -p $(B)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SIG_SRC) $(PKG_LIBS) $(LDLIBS)
+	$(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # The Range header of the recordings' player: one pure file.
-$(B)/fuzz/fuzz_range: tests/fuzz/fuzz_range.c signaling/http_range.c
+$(B)/fuzz/fuzz_range: $(B)/fuzzobj/tests/fuzz/fuzz_range.o $(B)/fuzzobj/signaling/http_range.o
 	@mkdir -p $(B)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. \
-	    -fsanitize=fuzzer,address,undefined -o $@ $^
+	$(FUZZ_LINK) -o $@ $^
 
-# The recordings' HTTP entries: all of signaling/ but main(), like fuzz_http.
-$(B)/fuzz/fuzz_recordings: tests/fuzz/fuzz_recordings.c tests/fuzz/fuzz_media_ops.h $(SIG_SRC) $(SFU_SRC)
+# The WebSocket message path and the HTTP entries (lessons API, WHIP/WHEP,
+# recordings): all of signaling/ but main().
+$(B)/fuzz/fuzz_signaling $(B)/fuzz/fuzz_http $(B)/fuzz/fuzz_recordings: $(B)/fuzz/%: \
+        $(B)/fuzzobj/tests/fuzz/%.o $(FUZZ_ALL_OBJ)
 	@mkdir -p $(B)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SIG_SRC) $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
-
-# The WebSocket message path and the HTTP entries: all of signaling/ but main().
-$(B)/fuzz/fuzz_signaling $(B)/fuzz/fuzz_http: $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_media_ops.h $(SIG_SRC) $(SFU_SRC)
-	@mkdir -p $(B)/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -I. -Isfu $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(SIG_SRC) $(SFU_SRC) $(PKG_LIBS) $(LDLIBS)
+	$(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
