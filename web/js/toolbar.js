@@ -1,16 +1,16 @@
-// The lesson's toolbar: own mic and camera, raise/lower hand (students),
-// mute all, lock and end (staff). Buttons show only what the person's role
-// may do; the server enforces it anyway.
+// The lesson's toolbar: own mic, camera and screen share, raise/lower hand
+// (students), mute all, lock and end (staff). Buttons show only what the
+// person's role may do; the server enforces it anyway.
 
 import { $ } from './dom.js';
-import { t } from './i18n.js';
+import { t, setText, setAria } from './i18n.js';
 import { state, can, onChange, changed } from './session.js';
 import * as media from './media.js';
 
 function setToggle(btn, pressed, textKey, ariaKey) {
   btn.setAttribute('aria-pressed', String(pressed));
-  btn.textContent = t(textKey);
-  btn.setAttribute('aria-label', t(ariaKey));
+  setText(btn, textKey);
+  setAria(btn, ariaKey);
 }
 
 function render() {
@@ -23,6 +23,10 @@ function render() {
   const camOn = allowed && media.mayVideo() && state.cam && media.hasCamera() && !state.videoStoppedBy;
   setToggle(cam, !camOn, camOn ? 'media.cam_on' : 'media.cam_off', camOn ? 'media.cam_on_aria' : 'media.cam_off_aria');
   cam.disabled = !allowed || !media.mayVideo();
+  const screen = $('btn-screen');
+  const sharing = Boolean(media.sharing());
+  screen.hidden = !(media.mayScreen() || sharing);
+  setToggle(screen, sharing, sharing ? 'screen.stop' : 'screen.start', sharing ? 'screen.stop_aria' : 'screen.start_aria');
   const hand = $('btn-hand');
   hand.hidden = !can('raise_hand');
   const raised = state.hands.includes(state.participant);
@@ -55,6 +59,20 @@ export function init(ctx) {
     }
     media.setCam(!on).then(() => changed('toolbar'));
     changed('toolbar');
+  });
+  $('btn-screen').addEventListener('click', async () => {
+    const btn = $('btn-screen');
+    btn.disabled = true;
+    try {
+      if (media.sharing()) await media.stopScreen();
+      else await media.startScreen(() => { changed('toolbar'); ctx.notice('screen.ended_notice'); });
+    } catch (e) {
+      // The person closed the browser's picker: not an error worth a banner.
+      if (e.name !== 'NotAllowedError' && e.name !== 'AbortError') ctx.showError(t('screen.failed', { error: e.message }));
+    } finally {
+      btn.disabled = false;
+      changed('toolbar');
+    }
   });
   $('btn-hand').addEventListener('click', () => {
     const raised = state.hands.includes(state.participant);

@@ -1,0 +1,82 @@
+// Recording: everyone sees when the lesson is being recorded (a red
+// indicator with the time it started, in the viewer's locale); teachers and
+// assistants start and stop it (`recording_start` / `recording_stop`) and
+// find the lesson's recordings at /recordings/<lesson>.
+// Server -> all: {type: "recording", active, recording, since_ms, reason};
+// `joined` carries the same object as `recording`.
+
+import { $ } from './dom.js';
+import { t, setText, setAria, formatTime, describeError } from './i18n.js';
+import { state, can, isStaff, request, handle, onJoined, onChange, changed } from './session.js';
+
+const STOP_REASONS = ['disk_full', 'write_error'];
+
+let hooks = {};
+
+// Teachers and assistants record (the protocol's `record` right); the
+// server refuses anyone else with `forbidden`.
+function mayRecord() {
+  return isStaff() || can('record');
+}
+
+function apply(r, quiet) {
+  if (!r || typeof r !== 'object') return;
+  const was = state.recording && state.recording.active;
+  state.recording = {
+    active: r.active === true,
+    recording: r.recording ?? null,
+    since_ms: typeof r.since_ms === 'number' ? r.since_ms : null,
+    reason: r.reason || null,
+  };
+  if (!quiet && was && !state.recording.active && STOP_REASONS.includes(state.recording.reason)) {
+    hooks.showError(t(`rec.stopped_${state.recording.reason}`));
+  } else if (!quiet && was !== state.recording.active) {
+    hooks.notice(state.recording.active ? 'rec.started_notice' : 'rec.stopped_notice');
+  }
+  changed('recording');
+}
+
+function render() {
+  const r = state.recording || { active: false };
+  const joined = state.phase === 'joined';
+  const ind = $('rec-indicator');
+  ind.hidden = !(joined && r.active);
+  if (r.active) {
+    setText($('rec-text'), r.since_ms ? 'rec.since' : 'rec.on', { time: formatTime(r.since_ms) });
+  }
+  const btn = $('btn-rec');
+  btn.hidden = !(joined && mayRecord());
+  btn.setAttribute('aria-pressed', String(Boolean(r.active)));
+  setText(btn, r.active ? 'rec.stop' : 'rec.start');
+  setAria(btn, r.active ? 'rec.stop_aria' : 'rec.start_aria');
+  btn.classList.toggle('danger', Boolean(r.active));
+  const link = $('rec-link');
+  link.hidden = !(joined && isStaff() && state.lesson);
+  if (state.lesson) {
+    const q = state.token ? `?t=${encodeURIComponent(state.token)}` : '';
+    link.href = `/recordings/${encodeURIComponent(state.lesson)}${q}`;
+  }
+}
+
+async function toggle() {
+  const on = state.recording && state.recording.active;
+  const btn = $('btn-rec');
+  btn.disabled = true;
+  try {
+    const reply = await request({ type: on ? 'recording_stop' : 'recording_start' });
+    if (reply && reply.type === 'recording') apply(reply);
+  } catch (e) {
+    hooks.showError(describeError(e));
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+export function init(ctx) {
+  hooks = ctx;
+  state.recording = { active: false, recording: null, since_ms: null, reason: null };
+  handle('recording', (m) => apply(m, false));
+  onJoined((m) => apply(m.recording || { active: false }, true));
+  $('btn-rec').addEventListener('click', toggle);
+  for (const topic of ['recording', 'phase', 'toolbar']) onChange(topic, render);
+}
