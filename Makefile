@@ -105,7 +105,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BENCH_LIB := $(sort $(wildcard bench/lib/*.c))
 $(B)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(B)/libsabaq.a
 	@mkdir -p $(B)/bench
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isfu -Ibench/lib -rdynamic -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. -Isfu -Ibench/lib -rdynamic -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) $(LDLIBS)
 
 bench: setup
 	@$(MAKE) --no-print-directory $(BENCH_BIN)

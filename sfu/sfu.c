@@ -240,6 +240,47 @@ int sfu_consumer_close(struct sfu *s, uint32_t consumer_id)
     return submit_id(s, WORKER_CMD_CONSUMER_CLOSE, consumer_id);
 }
 
+int sfu_consumer_set_producer(struct sfu *s, uint32_t consumer_id, uint32_t producer_id)
+{
+    if (!s)
+        return -SQ_EINVAL;
+    struct worker_cmd c = {.type = WORKER_CMD_CONSUMER_SET_PRODUCER, .id = consumer_id,
+                           .producer_id = producer_id};
+    return worker_submit(s->worker, &c);
+}
+
+/* The recording engine is not built yet: the entry points exist so the
+ * control plane can be written against them. */
+int sfu_recording_start(struct sfu *s, uint32_t recording_id, const char *dir_path)
+{
+    (void)s, (void)recording_id, (void)dir_path;
+    return -SQ_EUNSUPPORTED;
+}
+
+int sfu_recording_stop(struct sfu *s, uint32_t recording_id)
+{
+    (void)s, (void)recording_id;
+    return -SQ_EUNSUPPORTED;
+}
+
+int sfu_recording_set_video(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
+{
+    (void)s, (void)recording_id, (void)producer_id;
+    return -SQ_EUNSUPPORTED;
+}
+
+int sfu_recording_add_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
+{
+    (void)s, (void)recording_id, (void)producer_id;
+    return -SQ_EUNSUPPORTED;
+}
+
+int sfu_recording_remove_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
+{
+    (void)s, (void)recording_id, (void)producer_id;
+    return -SQ_EUNSUPPORTED;
+}
+
 int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,
                                     uint16_t height)
 {

@@ -8,6 +8,7 @@
 #include "control.h"
 #include "lesson.h"
 #include "rights.h"
+#include "stage.h"
 
 bool floor_may_send(const struct participant *p, enum sdp_media_kind kind)
 {
@@ -42,6 +43,7 @@ void floor_apply(struct participant *p)
         signaling_log(s, "participant %s %s track (mid %s) %s at the server", p->id,
                       audio ? "audio" : "video", r->track.mid, paused ? "paused" : "resumed");
     }
+    stage_update(p->lesson);
 }
 
 static void send_rights(struct participant *p)

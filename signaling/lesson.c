@@ -159,6 +159,7 @@ static json_t *joined_message(struct participant *p, json_t *req, bool resumed)
         json_object_set_new(m, "hand", json_boolean(p->hand_raised));
         json_object_set_new(m, "floor", json_boolean(p->has_floor));
     }
+    json_object_set_new(m, "stage", stage_describe(l));
     return m;
 }
 

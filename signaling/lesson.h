@@ -10,6 +10,7 @@
 
 #include "lesson_store.h"
 #include "participant.h"
+#include "stage.h"
 
 struct lesson {
     char id[65];
@@ -27,6 +28,7 @@ struct lesson {
     struct chat_state *chat;       /* owned, chat.c (NULL until first used) */
     struct poll_state *polls;      /* owned, poll.c (NULL until first used) */
     struct attendance_state *attendance; /* owned, attendance.c (NULL until first used) */
+    struct stage_state stage;      /* stage.c */
     struct lesson *next;           /* in sig->lessons */
 };
 

@@ -168,6 +168,11 @@ int main(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    if (store_group_commit(store, serr, sizeof(serr)) < 0) {
+        fprintf(stderr, "sabaq: cannot start the store's sync thread: %s\n", serr);
+        store_close(store);
+        return 1;
+    }
     int rc = serve(&c, store, secret);
     store_close(store);
     return rc;

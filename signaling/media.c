@@ -44,6 +44,33 @@ static int consumer_set_preferred_size(void *arg, uint32_t id, uint16_t width, u
     return sfu_consumer_set_preferred_size(arg, id, width, height);
 }
 
+static int consumer_set_producer(void *arg, uint32_t id, uint32_t producer_id)
+{
+    return sfu_consumer_set_producer(arg, id, producer_id);
+}
+
+static int recording_start(void *arg, uint32_t id, const char *dir_path)
+{
+    return sfu_recording_start(arg, id, dir_path);
+}
+
+static int recording_stop(void *arg, uint32_t id) { return sfu_recording_stop(arg, id); }
+
+static int recording_set_video(void *arg, uint32_t id, uint32_t producer_id)
+{
+    return sfu_recording_set_video(arg, id, producer_id);
+}
+
+static int recording_add_audio(void *arg, uint32_t id, uint32_t producer_id)
+{
+    return sfu_recording_add_audio(arg, id, producer_id);
+}
+
+static int recording_remove_audio(void *arg, uint32_t id, uint32_t producer_id)
+{
+    return sfu_recording_remove_audio(arg, id, producer_id);
+}
+
 const struct media_ops media_sfu_ops = {
     .fingerprint = fingerprint,
     .candidates = candidates,
@@ -55,4 +82,10 @@ const struct media_ops media_sfu_ops = {
     .consumer_close = consumer_close,
     .producer_set_paused = producer_set_paused,
     .consumer_set_preferred_size = consumer_set_preferred_size,
+    .consumer_set_producer = consumer_set_producer,
+    .recording_start = recording_start,
+    .recording_stop = recording_stop,
+    .recording_set_video = recording_set_video,
+    .recording_add_audio = recording_add_audio,
+    .recording_remove_audio = recording_remove_audio,
 };

@@ -24,6 +24,9 @@ struct media_ops {
     int (*consumer_create)(void *arg, uint32_t consumer_id, uint32_t transport_id,
                            uint32_t producer_id, const struct sdp_outgoing *out);
     int (*consumer_close)(void *arg, uint32_t consumer_id);
+    /* Switches a consumer to another producer of its kind (0 = none) without
+     * renegotiation; consumer_create takes producer 0 too (an idle slot). */
+    int (*consumer_set_producer)(void *arg, uint32_t consumer_id, uint32_t producer_id);
     /* Stops (paused) or resumes forwarding a producer's media at the server:
      * mute, stop video, floor taken (the classroom). */
     int (*producer_set_paused)(void *arg, uint32_t producer_id, bool paused);
@@ -32,6 +35,12 @@ struct media_ops {
      * (a media plane without layers): the size is then only remembered. */
     int (*consumer_set_preferred_size)(void *arg, uint32_t consumer_id, uint16_t width,
                                        uint16_t height);
+    /* Recording (sfu.h sfu_recording_*). */
+    int (*recording_start)(void *arg, uint32_t recording_id, const char *dir_path);
+    int (*recording_stop)(void *arg, uint32_t recording_id);
+    int (*recording_set_video)(void *arg, uint32_t recording_id, uint32_t producer_id);
+    int (*recording_add_audio)(void *arg, uint32_t recording_id, uint32_t producer_id);
+    int (*recording_remove_audio)(void *arg, uint32_t recording_id, uint32_t producer_id);
 };
 
 /* Wraps sfu.h; pass the struct sfu * as arg. */

@@ -160,3 +160,29 @@ struct sub_slot *participant_slot_add(struct participant *p)
     memset(s, 0, sizeof(*s));
     return s;
 }
+
+const char *track_source_name(enum track_source s)
+{
+    switch (s) {
+    case TRACK_SOURCE_MIC:
+        return "mic";
+    case TRACK_SOURCE_CAMERA:
+        return "camera";
+    case TRACK_SOURCE_SCREEN:
+        return "screen";
+    }
+    return "?";
+}
+
+int track_source_parse(const char *name, enum sdp_media_kind kind, enum track_source *out)
+{
+    if (kind == SDP_KIND_AUDIO && strcmp(name, "mic") == 0)
+        *out = TRACK_SOURCE_MIC;
+    else if (kind == SDP_KIND_VIDEO && strcmp(name, "camera") == 0)
+        *out = TRACK_SOURCE_CAMERA;
+    else if (kind == SDP_KIND_VIDEO && strcmp(name, "screen") == 0)
+        *out = TRACK_SOURCE_SCREEN;
+    else
+        return -1;
+    return 0;
+}

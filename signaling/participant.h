@@ -24,10 +24,24 @@ enum participant_state {
     PARTICIPANT_AWAY
 };
 
+/* What a published track shows: the `sources` of the publish message. */
+enum track_source {
+    TRACK_SOURCE_MIC,
+    TRACK_SOURCE_CAMERA,
+    TRACK_SOURCE_SCREEN,
+};
+
+/* "mic", "camera", "screen". */
+const char *track_source_name(enum track_source s);
+/* 0 with *out set, -1 for an unknown name or one that does not fit the kind
+ * (audio is a mic; video is a camera or a screen). */
+int track_source_parse(const char *name, enum sdp_media_kind kind, enum track_source *out);
+
 /* A track this participant publishes. */
 struct producer_ref {
     uint32_t id;
     struct sdp_track track;
+    enum track_source source;
     bool paused;                 /* at the server (floor.c): no right, or muted */
 };
 

@@ -11,6 +11,7 @@
 #include "floor.h"
 #include "lesson.h"
 #include "rights.h"
+#include "stage.h"
 #include "subscribe.h"
 
 /* What a re-offer must keep for a producer to go on unchanged. */
@@ -42,7 +43,24 @@ static void close_producer(struct participant *p, size_t index)
     participant_producer_remove(p, index);
 }
 
-static void open_producer(struct participant *p, const struct sdp_track *t)
+static enum track_source default_source(enum sdp_media_kind kind)
+{
+    return kind == SDP_KIND_AUDIO ? TRACK_SOURCE_MIC : TRACK_SOURCE_CAMERA;
+}
+
+/* The source the `sources` object gives mid (checked by check_sources), or
+ * the kind's default. */
+static enum track_source source_of(const json_t *sources, const struct sdp_track *t)
+{
+    enum track_source s = default_source(t->kind);
+    const json_t *v = sources ? json_object_get(sources, t->mid) : NULL;
+    if (json_is_string(v))
+        track_source_parse(json_string_value(v), t->kind, &s);
+    return s;
+}
+
+static void open_producer(struct participant *p, const struct sdp_track *t,
+                          enum track_source source)
 {
     struct signaling *s = p->sig;
     struct producer_ref *r = participant_producer_add(p);
@@ -52,6 +70,7 @@ static void open_producer(struct participant *p, const struct sdp_track *t)
     }
     r->id = ++s->next_producer;
     r->track = *t;
+    r->source = source;
     int rc = s->media->producer_create(s->media_arg, r->id, p->pub.transport_id, t);
     if (rc < 0) {
         signaling_log(s, "participant %s: media plane refused producer for mid %s: %s", p->id,
@@ -67,11 +86,15 @@ static void open_producer(struct participant *p, const struct sdp_track *t)
 
 /* Producers follow the accepted tracks: kept by mid, closed when their m-line
  * was removed, rejected or made inactive, opened for new mids. */
-static void sync_producers(struct participant *p, const struct sdp_track *tracks, size_t n)
+static void sync_producers(struct participant *p, const struct sdp_track *tracks, size_t n,
+                           const json_t *sources)
 {
     for (size_t i = 0; i < p->pub.n_producers;) {
         const struct sdp_track *t = find_track(tracks, n, p->pub.producers[i].track.mid);
         if (t && same_source(&p->pub.producers[i].track, t)) {
+            /* A camera sender reused for a screen share (or back) keeps its
+             * producer: only what it shows changed. */
+            p->pub.producers[i].source = source_of(sources, t);
             i++;
             continue;
         }
@@ -79,7 +102,38 @@ static void sync_producers(struct participant *p, const struct sdp_track *tracks
     }
     for (size_t i = 0; i < n; i++)
         if (!participant_producer_find(p, tracks[i].mid))
-            open_producer(p, &tracks[i]);
+            open_producer(p, &tracks[i], source_of(sources, &tracks[i]));
+}
+
+/* `sources`: absent, or an object of mid -> "mic" | "camera" | "screen"
+ * (audio must be a mic, video a camera or screen). 0, or -1 after an error. */
+static int check_sources(struct participant *p, const json_t *sources,
+                         const struct sdp_track *tracks, size_t n, json_t *req)
+{
+    if (!sources)
+        return 0;
+    if (!json_is_object(sources)) {
+        participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "publish", req,
+                               "\"sources\" must be an object of mid -> source");
+        return -1;
+    }
+    const char *mid;
+    const json_t *v;
+    json_object_foreach((json_t *)sources, mid, v) {
+        const struct sdp_track *t = find_track(tracks, n, mid);
+        enum track_source s;
+        if (!json_is_string(v) ||
+            (t && track_source_parse(json_string_value(v), t->kind, &s) < 0) ||
+            (!t && strcmp(json_string_value(v), "mic") != 0 &&
+             strcmp(json_string_value(v), "camera") != 0 &&
+             strcmp(json_string_value(v), "screen") != 0)) {
+            participant_send_error(p, MESSAGE_ERR_BAD_MESSAGE, "publish", req,
+                                   "\"sources\": mid %.32s is not mic (audio), camera or "
+                                   "screen (video)", mid);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int ensure_transport(struct participant *p, const struct sdp_session *offer, json_t *req)
@@ -125,6 +179,8 @@ static void send_answer(struct participant *p, const struct sdp_session *answer,
         json_object_set_new(t, "mid", json_string(tracks[i].mid));
         json_object_set_new(t, "kind", json_string(message_kind_name(tracks[i].kind)));
         const struct producer_ref *r = participant_producer_find(p, tracks[i].mid);
+        if (r)
+            json_object_set_new(t, "source", json_string(track_source_name(r->source)));
         if (r && r->paused)   /* the classroom: no right to send it now, or muted */
             json_object_set_new(t, "paused", json_true());
         json_array_append_new(list, t);
@@ -181,10 +237,12 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
     if (!offer || !answer || !tracks) {
         participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req, "out of memory");
     } else if (negotiate(p, sdp, offer, answer, tracks, &n, req) == 0 &&
+               check_sources(p, json_object_get(msg, "sources"), tracks, n, req) == 0 &&
                ensure_transport(p, offer, req) == 0) {
-        sync_producers(p, tracks, n);
+        sync_producers(p, tracks, n, json_object_get(msg, "sources"));
         floor_apply(p);
         send_answer(p, answer, tracks, n, req);
+        stage_update(p->lesson);
         for (struct participant *m = p->lesson->members; m; m = m->next_in_lesson)
             if (m != p)
                 subscribe_flush(m);
@@ -202,6 +260,7 @@ void publish_release(struct participant *p)
     if (p->pub.transport_id)
         s->media->transport_close(s->media_arg, p->pub.transport_id);
     p->pub.transport_id = 0;
+    stage_update(p->lesson);
 }
 
 void publish_transport_closed(struct participant *p)

@@ -288,6 +288,9 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
         /* A later step tells the publisher to pause/resume its simulcast
          * encodings (value = mask of wanted rids). */
         break;
+    case SFU_EVENT_RECORDING_STOPPED:
+        /* Handled once recording control exists (signaling/recording.c). */
+        break;
     }
 }
 

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "sabaq/error.h"
+#include "store_sync.h"
 
 struct store {
     sqlite3 *db;             /* owned */
+    struct store_sync *sync; /* owned: NULL until store_group_commit */
     char dir[4096];
 };
 
@@ -40,8 +42,8 @@ struct store *store_open(const char *data_dir, char *err, size_t err_len)
         return NULL;
     }
     /* WAL: readers (the CLI, exports) never block the server's writes.
-     * synchronous=FULL: a commit is on disk before we acknowledge it; the
-     * write rate (chat, votes, joins) is far too low for this to matter.
+     * synchronous=FULL: a commit is on disk before we acknowledge it (the
+     * CLI's few writes); the server switches to group commit (store_sync.h).
      * busy_timeout: `sabaq staff add` may write while the server runs. */
     if (pragma(s->db, "PRAGMA journal_mode=WAL", err, err_len) ||
         pragma(s->db, "PRAGMA synchronous=FULL", err, err_len) ||
@@ -53,10 +55,28 @@ struct store *store_open(const char *data_dir, char *err, size_t err_len)
     return s;
 }
 
+int store_group_commit(struct store *s, char *err, size_t err_len)
+{
+    if (s->sync)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sabaq.db", s->dir);
+    s->sync = store_sync_start(s->db, path, err, err_len);
+    return s->sync ? 0 : -SQ_EIO;
+}
+
+int store_flush(struct store *s)
+{
+    return s->sync ? store_sync_flush(s->sync) : 0;
+}
+
+struct store_sync *store_syncer(struct store *s) { return s->sync; }
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_sync_stop(s->sync, s->db);
     sqlite3_close(s->db);
     free(s);
 }

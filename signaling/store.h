@@ -1,7 +1,9 @@
 /* Sabaq's durable state: one SQLite database, <data-dir>/sabaq.db, in WAL
- * mode with synchronous=FULL, written only from the control thread. A row is
- * committed before anything that depends on it is acknowledged or broadcast,
- * so a kill -9 loses nothing that anyone was told about.
+ * mode, written only from the control thread. A row is committed before
+ * anything that depends on it is acknowledged or broadcast, so a kill -9
+ * loses nothing that anyone was told about. The server commits with group
+ * commit (store_group_commit, store_sync.h: fsync off the control thread);
+ * the CLI with synchronous=FULL.
  * Each module owns its own tables: it calls store_schema() once at start-up
  * with CREATE TABLE IF NOT EXISTS statements and prepares its own statements
  * on store_db(). */
@@ -16,6 +18,16 @@ struct store;
 /* Opens (creating) <data_dir>/sabaq.db. NULL with a sentence in err on failure. */
 struct store *store_open(const char *data_dir, char *err, size_t err_len);
 void store_close(struct store *s);
+
+/* The server's mode: commits no longer wait for their own fsync; a thread
+ * makes them durable right after, many at once (store_sync.h). 0 or -SQ_EIO
+ * with a sentence in err. */
+int store_group_commit(struct store *s, char *err, size_t err_len);
+/* Waits until everything committed so far is on disk (0, or -1 on an I/O
+ * error); at once without group commit. */
+int store_flush(struct store *s);
+/* The group-commit thread (NULL without it), for its counters. */
+struct store_sync *store_syncer(struct store *s);
 
 /* The connection, for modules' prepared statements (borrowed). */
 sqlite3 *store_db(struct store *s);

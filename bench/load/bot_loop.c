@@ -96,7 +96,12 @@ static void on_joined(struct bot *b, const char *participant)
         bot_fail(b, "cannot make the publish offer");
         return;
     }
-    send_json(b, json_pack("{s:s,s:s}", "type", "publish", "sdp", b->proc->sdp_text));
+    /* The teacher's second video m-line is its screen share: the stage. */
+    json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", b->proc->sdp_text);
+    if (b->role == BOT_TEACHER)
+        json_object_set_new(msg, "sources", json_pack("{s:s,s:s}", BOT_MID_CAMERA, "camera",
+                                                      BOT_MID_SCREEN, "screen"));
+    send_json(b, msg);
 }
 
 static void on_publish_answer(struct bot *b, const char *sdp, uint64_t now_us)

@@ -56,6 +56,12 @@ int sfu_producer_request_keyframe(struct sfu *s, uint32_t producer_id);
  * (SDP_SUB_PT_*) and extension ids (SDP_SUB_EXT_*). */
 int sfu_consumer_create(struct sfu *s, uint32_t consumer_id, uint32_t transport_id,
                         uint32_t producer_id, const struct sdp_outgoing *out);
+/* Feeds the consumer from another producer of its kind, without
+ * renegotiation: the subscriber's stream (same SSRC) goes on seamlessly,
+ * sequence numbers, timestamps and VP8 picture ids continuing; video starts
+ * at the new source's next keyframe (asked for). producer_id 0 detaches: an
+ * idle consumer sends nothing. sfu_consumer_create takes producer_id 0 too. */
+int sfu_consumer_set_producer(struct sfu *s, uint32_t consumer_id, uint32_t producer_id);
 int sfu_consumer_close(struct sfu *s, uint32_t consumer_id);
 /* The size (pixels) at which the subscriber shows a video consumer. Of a
  * simulcast producer it gets the lowest layer that is not scaled up at that
@@ -63,6 +69,17 @@ int sfu_consumer_close(struct sfu *s, uint32_t consumer_id);
  * sent until a size is set again. Until called, size sets no limit. */
 int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,
                                     uint16_t height);
+
+/* Recording a lesson (the engine runs off the packet path). start writes
+ * <dir_path>/recording.webm in real time; set_video picks the one video
+ * source (the stage; 0 = none) and asks it for a keyframe; every added audio
+ * producer is mixed into one Opus track. stop finishes the file (within
+ * 10 s) and ends with SFU_EVENT_RECORDING_STOPPED, as does a write error. */
+int sfu_recording_start(struct sfu *s, uint32_t recording_id, const char *dir_path);
+int sfu_recording_stop(struct sfu *s, uint32_t recording_id);
+int sfu_recording_set_video(struct sfu *s, uint32_t recording_id, uint32_t producer_id);
+int sfu_recording_add_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id);
+int sfu_recording_remove_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id);
 
 enum sfu_event_type {
     SFU_EVENT_TRANSPORT_CONNECTED, /* ICE nominated and DTLS done; detail = SRTP profile */
@@ -76,6 +93,9 @@ enum sfu_event_type {
                                     * detail = those rids ("q,h"). A layer leaves the mask
                                     * after ~5 s unwanted (the publisher may pause it), joins
                                     * it at once when wanted again (resume it). */
+    SFU_EVENT_RECORDING_STOPPED,   /* recording `id` is finished and closed: value 0 or a
+                                    * negative -SQ_E code; detail "stopped", "disk_full" or
+                                    * "write_error" */
 };
 
 struct sfu_event {

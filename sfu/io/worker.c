@@ -114,7 +114,7 @@ static const char *cmd_name(enum worker_cmd_type t)
     static const char *const names[] = {
         "stop", "transport_create", "transport_close", "producer_create", "producer_close",
         "producer_set_paused", "producer_request_keyframe", "consumer_create", "consumer_close",
-        "consumer_set_preferred_size",
+        "consumer_set_preferred_size", "consumer_set_producer",
     };
     return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -158,6 +158,9 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
     case WORKER_CMD_CONSUMER_CLOSE:
         rc = rtc_core_consumer_close(core, c->id);
         is_close = true;
+        break;
+    case WORKER_CMD_CONSUMER_SET_PRODUCER:
+        rc = rtc_core_consumer_set_producer(core, c->id, c->producer_id, now);
         break;
     case WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE:
         rc = rtc_core_consumer_set_preferred_size(core, c->id, c->u.size.width, c->u.size.height,

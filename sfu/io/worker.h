@@ -34,6 +34,7 @@ enum worker_cmd_type {
     WORKER_CMD_CONSUMER_CREATE,
     WORKER_CMD_CONSUMER_CLOSE,
     WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE,
+    WORKER_CMD_CONSUMER_SET_PRODUCER,
 };
 
 /* A command carries copies of everything it refers to: the caller's strings
@@ -42,7 +43,7 @@ struct worker_cmd {
     enum worker_cmd_type type;
     uint32_t id;                 /* the transport, producer or consumer it is about */
     uint32_t transport_id;       /* producer and consumer create */
-    uint32_t producer_id;        /* consumer create */
+    uint32_t producer_id;        /* consumer create, consumer set producer */
     bool paused;
     union {
         struct {

@@ -47,7 +47,7 @@ static uint64_t rtp_units(uint64_t us, uint32_t clock_rate)
  * one), else the only one. */
 static void reset_layers(struct consumer *c, const struct producer *p)
 {
-    c->is_simulcast = p->n_layers > 1;
+    c->is_simulcast = p && p->n_layers > 1;
     int8_t start = c->is_simulcast ? -1 : 0;
     c->current_layer = c->target_layer = c->desired_layer = start;
     c->in_frame = false;
@@ -64,11 +64,17 @@ static void ask_for_start(struct consumer *c, struct producer *p, uint64_t now_u
         producer_request_keyframe(p, now_us);
 }
 
+/* The clock of a kind's only codec on the subscribe side (Opus, VP8). */
+static uint32_t kind_clock_rate(enum sdp_media_kind kind)
+{
+    return kind == SDP_KIND_AUDIO ? 48000 : 90000;
+}
+
 int consumer_create(struct consumer **out, struct transport *t, struct producer *p, uint32_t id,
                     const struct sdp_outgoing *o, uint64_t now_us)
 {
-    if (o->kind != p->track.kind || (o->kind != SDP_KIND_AUDIO && o->kind != SDP_KIND_VIDEO) ||
-        o->ssrc == 0 || !p->track.clock_rate)
+    if ((o->kind != SDP_KIND_AUDIO && o->kind != SDP_KIND_VIDEO) || o->ssrc == 0 ||
+        (p && (o->kind != p->track.kind || !p->track.clock_rate)))
         return -SQ_EINVAL;
     struct consumer *c = calloc(1, sizeof(*c));
     if (!c)
@@ -80,15 +86,17 @@ int consumer_create(struct consumer **out, struct transport *t, struct producer 
     c->mid_len = strlen(c->out.mid);
     c->is_video = o->kind == SDP_KIND_VIDEO;
     c->payload_type = c->is_video ? SDP_SUB_PT_VP8 : SDP_SUB_PT_OPUS;
-    c->clock_rate = p->track.clock_rate;
+    c->clock_rate = p ? p->track.clock_rate : kind_clock_rate(o->kind);
     c->needs_sync = true;
     c->rtx_ext = initial_seq(o->rtx_ssrc);
     list_init(&c->producer_link);
     list_add_tail(&t->consumers, &c->transport_link);
-    c->producer = p;
-    list_add_tail(&p->consumers, &c->producer_link);
     reset_layers(c, p);
-    ask_for_start(c, p, now_us);
+    if (p) {
+        c->producer = p;
+        list_add_tail(&p->consumers, &c->producer_link);
+        ask_for_start(c, p, now_us);
+    }
     *out = c;
     return 0;
 }
@@ -111,9 +119,15 @@ void consumer_free(struct consumer *c)
 
 int consumer_set_producer(struct consumer *c, struct producer *p, uint64_t now_us)
 {
-    if (p->track.kind != c->out.kind || !p->track.clock_rate)
+    if (p == c->producer)
+        return 0;
+    if (p && (p->track.kind != c->out.kind || !p->track.clock_rate))
         return -SQ_EINVAL;
     consumer_detach(c);
+    if (!p) {
+        reset_layers(c, NULL);
+        return 0;
+    }
     c->producer = p;
     c->clock_rate = p->track.clock_rate;
     list_add_tail(&p->consumers, &c->producer_link);

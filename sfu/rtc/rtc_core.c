@@ -295,9 +295,9 @@ int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t 
                              uint32_t producer_id, const struct sdp_outgoing *out, uint64_t now_us)
 {
     struct transport *t = idmap_get(&c->transports, transport_id);
-    struct producer *p = idmap_get(&c->producers, producer_id);
+    struct producer *p = producer_id ? idmap_get(&c->producers, producer_id) : NULL;
     struct consumer *k;
-    if (!t || !p)
+    if (!t || (producer_id && !p))
         return -SQ_ENOTFOUND;
     if (idmap_get(&c->consumers, consumer_id))
         return -SQ_EEXIST;
@@ -319,6 +319,16 @@ int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id)
         return -SQ_ENOTFOUND;
     consumer_free(k);
     return 0;
+}
+
+int rtc_core_consumer_set_producer(struct rtc_core *c, uint32_t consumer_id, uint32_t producer_id,
+                                   uint64_t now_us)
+{
+    struct consumer *k = idmap_get(&c->consumers, consumer_id);
+    struct producer *p = producer_id ? idmap_get(&c->producers, producer_id) : NULL;
+    if (!k || (producer_id && !p))
+        return -SQ_ENOTFOUND;
+    return consumer_set_producer(k, p, now_us);
 }
 
 int rtc_core_consumer_set_preferred_size(struct rtc_core *c, uint32_t consumer_id, uint16_t width,

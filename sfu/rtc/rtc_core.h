@@ -51,9 +51,14 @@ int rtc_core_producer_create(struct rtc_core *c, uint32_t producer_id, uint32_t 
 int rtc_core_producer_close(struct rtc_core *c, uint32_t producer_id);
 int rtc_core_producer_set_paused(struct rtc_core *c, uint32_t producer_id, bool paused);
 int rtc_core_producer_request_keyframe(struct rtc_core *c, uint32_t producer_id, uint64_t now_us);
+/* producer_id 0: an idle consumer, fed later by rtc_core_consumer_set_producer. */
 int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t transport_id,
                              uint32_t producer_id, const struct sdp_outgoing *out, uint64_t now_us);
 int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id);
+/* sfu_consumer_set_producer's twin (producer 0 = idle): 0, -SQ_ENOTFOUND,
+ * -SQ_EINVAL (another kind). */
+int rtc_core_consumer_set_producer(struct rtc_core *c, uint32_t consumer_id, uint32_t producer_id,
+                                   uint64_t now_us);
 /* sfu_consumer_set_preferred_size's twin: 0, -SQ_ENOTFOUND, -SQ_EINVAL (audio). */
 int rtc_core_consumer_set_preferred_size(struct rtc_core *c, uint32_t consumer_id, uint16_t width,
                                          uint16_t height, uint64_t now_us);

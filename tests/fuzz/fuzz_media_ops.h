@@ -47,6 +47,13 @@ static int ok_cc(void *a, uint32_t i, uint32_t t, uint32_t p, const struct sdp_o
     return 0;
 }
 static int ok_pause(void *a, uint32_t i, bool p) { (void)a, (void)i, (void)p; return 0; }
+static int ok_pair(void *a, uint32_t i, uint32_t p) { (void)a, (void)i, (void)p; return 0; }
+static int ok_size(void *a, uint32_t i, uint16_t w, uint16_t h)
+{
+    (void)a, (void)i, (void)w, (void)h;
+    return 0;
+}
+static int ok_rec(void *a, uint32_t i, const char *d) { (void)a, (void)i, (void)d; return 0; }
 
 static const struct media_ops accept_all = {
     .fingerprint = fp,
@@ -58,6 +65,13 @@ static const struct media_ops accept_all = {
     .consumer_create = ok_cc,
     .consumer_close = ok_id,
     .producer_set_paused = ok_pause,
+    .consumer_set_producer = ok_pair,
+    .consumer_set_preferred_size = ok_size,
+    .recording_start = ok_rec,
+    .recording_stop = ok_id,
+    .recording_set_video = ok_pair,
+    .recording_add_audio = ok_pair,
+    .recording_remove_audio = ok_pair,
 };
 
 #endif

@@ -47,6 +47,7 @@ export class Publisher {
     this.simulcast = Boolean(options.simulcast);
     this.pc = null;
     this.tracks = []; // Sabaq's `tracks` from the last publish_answer
+    this.screenTr = null; // the screen share's own transceiver, once made
     this.chain = Promise.resolve();
   }
 
@@ -55,6 +56,33 @@ export class Publisher {
     const run = this.chain.then(() => this.apply(audio, video, stream));
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  // Sends `track` (a getDisplayMedia video track) as the screen share, or
+  // stops sharing (null). Unlike the camera, both directions re-offer: the
+  // server must know the share ended (its producer closes and the stage goes
+  // back to the teacher's camera).
+  setScreen(track) {
+    const run = this.chain.then(() => this.applyScreen(track));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  async applyScreen(track) {
+    if (!this.pc) {
+      if (!track) return;
+      this.pc = new RTCPeerConnection(PC_CONFIG);
+      watchStates(this.pc, 'publish', this.onState);
+    }
+    const tr = this.screenTr;
+    if (!tr) {
+      if (!track) return;
+      this.screenTr = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+    } else {
+      await tr.sender.replaceTrack(track);
+      tr.direction = track ? 'sendonly' : 'inactive';
+    }
+    await this.negotiate();
   }
 
   init(track, stream) {
@@ -66,7 +94,18 @@ export class Publisher {
   transceiver(kind) {
     // A transceiver's receiver track exists (and has the m-line's kind) even
     // when it only sends.
-    return this.pc.getTransceivers().find((tr) => !tr.stopped && tr.receiver.track.kind === kind);
+    return this.pc.getTransceivers().find((tr) => !tr.stopped && tr !== this.screenTr && tr.receiver.track.kind === kind);
+  }
+
+  // What each m-line shows (docs/protocol.md, `publish`): mic, camera or screen.
+  sources() {
+    const out = {};
+    for (const tr of this.pc.getTransceivers()) {
+      if (tr.mid === null || tr.stopped) continue;
+      if (tr === this.screenTr) out[tr.mid] = 'screen';
+      else out[tr.mid] = tr.receiver.track.kind === 'audio' ? 'mic' : 'camera';
+    }
+    return out;
   }
 
   async apply(audio, video, stream) {
@@ -105,7 +144,7 @@ export class Publisher {
   async negotiate() {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
-    const reply = await this.sig.request({ type: 'publish', sdp: this.pc.localDescription.sdp });
+    const reply = await this.sig.request({ type: 'publish', sdp: this.pc.localDescription.sdp, sources: this.sources() });
     await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
     this.tracks = reply.tracks || [];
   }
@@ -114,6 +153,7 @@ export class Publisher {
     if (this.pc) this.pc.close();
     this.pc = null;
     this.tracks = [];
+    this.screenTr = null;
   }
 }
 

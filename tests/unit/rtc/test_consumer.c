@@ -291,3 +291,62 @@ TEST(consumer_refuses_kind_mismatch_and_small_buffer)
     ASSERT_EQ(-SQ_ENOSPACE, consumer_rewrite(f.c, &pkt, 0, buf, sizeof buf, &roc));
     fixture_free(&f);
 }
+
+/* A slot of the subscribe connection: made before any source exists, fed by
+ * one producer, left idle, then fed by another; the subscriber sees one
+ * unbroken stream. */
+TEST(consumer_idle_slot_takes_sources_in_turn)
+{
+    struct fixture f;
+    struct rtc_packet pkt;
+    struct rtp_packet out;
+    uint8_t in[256], buf[512];
+    uint32_t roc;
+    fixture_init(&f);
+    struct sdp_outgoing o = {0};
+    strcpy(o.mid, "s");
+    o.kind = SDP_KIND_AUDIO;
+    o.active = true;
+    o.ssrc = 5555;
+    ASSERT_EQ(0, consumer_create(&f.c, &f.t, NULL, 11, &o, 0));
+    ASSERT(f.c->producer == NULL);
+    ASSERT_EQ(48000u, f.c->clock_rate);
+
+    /* Another kind is refused; the same source twice is no change. */
+    struct producer *v = make_producer(&f, 3, SDP_KIND_VIDEO, 0xCCCC0003);
+    ASSERT(v);
+    ASSERT_EQ(-SQ_EINVAL, consumer_set_producer(f.c, v, 1000));
+    ASSERT(f.c->producer == NULL);
+
+    f.p = make_producer(&f, 1, SDP_KIND_AUDIO, 0xAAAA0001);
+    ASSERT(f.p);
+    ASSERT_EQ(0, consumer_set_producer(f.c, f.p, 1000));
+    ASSERT_EQ(0, consumer_set_producer(f.c, f.p, 1000));
+    ASSERT(f.c->producer == f.p);
+    make_pkt(&pkt, in, 100, 0x10000 + 100, 7000, false);
+    int n = consumer_rewrite(f.c, &pkt, 20000, buf, sizeof buf, &roc);
+    ASSERT(n > 0);
+    ASSERT_EQ(0, rtp_packet_parse(&out, buf, (size_t)n));
+    ASSERT_EQ(5555u, out.ssrc);
+    uint16_t seq0 = out.seq;
+
+    /* Idle: detached from the producer, nothing to send. */
+    ASSERT_EQ(0, consumer_set_producer(f.c, NULL, 40000));
+    ASSERT(f.c->producer == NULL);
+    ASSERT(f.p->consumers.next == &f.p->consumers);
+    uint8_t sr[128];
+    ASSERT_EQ(0, consumer_write_sr(f.c, 50000, sr, sizeof sr));
+
+    struct producer *p2 = make_producer(&f, 2, SDP_KIND_AUDIO, 0xBBBB0002);
+    ASSERT(p2);
+    ASSERT_EQ(0, consumer_set_producer(f.c, p2, 60000));
+    make_pkt(&pkt, in, 9000, 0x10000 + 9000, 1, false);
+    n = consumer_rewrite(f.c, &pkt, 80000, buf, sizeof buf, &roc);
+    ASSERT(n > 0);
+    ASSERT_EQ(0, rtp_packet_parse(&out, buf, (size_t)n));
+    ASSERT_EQ(5555u, out.ssrc);
+    ASSERT_EQ((uint16_t)(seq0 + 1), out.seq);
+    producer_free(p2);
+    producer_free(v);
+    fixture_free(&f);
+}

@@ -107,10 +107,62 @@ static int fk_consumer_set_preferred_size(void *arg, uint32_t id, uint16_t width
     return 0;
 }
 
+/* "consumer_source": id = consumer, producer_id = its new source (0 idle). */
+static int fk_consumer_set_producer(void *arg, uint32_t id, uint32_t producer_id)
+{
+    record(arg, "consumer_source", id)->producer_id = producer_id;
+    return 0;
+}
+
+/* Recording calls: id = recording, producer_id = the producer named. */
+static int fk_recording_start(void *arg, uint32_t id, const char *dir_path)
+{
+    struct fake_call *c = record(arg, "recording_start", id);
+    snprintf(c->fingerprint, sizeof(c->fingerprint), "%s", dir_path);
+    return 0;
+}
+
+static int fk_recording_stop(void *arg, uint32_t id)
+{
+    record(arg, "recording_stop", id);
+    return 0;
+}
+
+static int fk_recording_set_video(void *arg, uint32_t id, uint32_t producer_id)
+{
+    record(arg, "recording_video", id)->producer_id = producer_id;
+    return 0;
+}
+
+static int fk_recording_add_audio(void *arg, uint32_t id, uint32_t producer_id)
+{
+    record(arg, "recording_add_audio", id)->producer_id = producer_id;
+    return 0;
+}
+
+static int fk_recording_remove_audio(void *arg, uint32_t id, uint32_t producer_id)
+{
+    record(arg, "recording_remove_audio", id)->producer_id = producer_id;
+    return 0;
+}
+
 const struct media_ops fake_media_ops = {
-    fk_fingerprint, fk_candidates,  fk_transport_create, fk_transport_close,
-    fk_producer_create, fk_producer_close, fk_consumer_create, fk_consumer_close,
-    fk_producer_set_paused, fk_consumer_set_preferred_size,
+    .fingerprint = fk_fingerprint,
+    .candidates = fk_candidates,
+    .transport_create = fk_transport_create,
+    .transport_close = fk_transport_close,
+    .producer_create = fk_producer_create,
+    .producer_close = fk_producer_close,
+    .consumer_create = fk_consumer_create,
+    .consumer_close = fk_consumer_close,
+    .consumer_set_producer = fk_consumer_set_producer,
+    .producer_set_paused = fk_producer_set_paused,
+    .consumer_set_preferred_size = fk_consumer_set_preferred_size,
+    .recording_start = fk_recording_start,
+    .recording_stop = fk_recording_stop,
+    .recording_set_video = fk_recording_set_video,
+    .recording_add_audio = fk_recording_add_audio,
+    .recording_remove_audio = fk_recording_remove_audio,
 };
 
 size_t fake_count(const struct fake_media *m, const char *op)
