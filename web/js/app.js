@@ -119,6 +119,7 @@ function renderStatus() {
 
 // The header's banner: shown while reconnecting or when the link is lost.
 function setConnection(c) {
+  if (state.connection !== c) (state.connectionLog = state.connectionLog || []).push(c);
   state.connection = c;
   const el = $('conn-state');
   el.hidden = c === 'ok';
@@ -154,12 +155,13 @@ function sendVideoSize(track, width, height) {
 }
 
 // Which source a received video track is: the offer's `source` for its
-// mid when the server says, else the stage's mid, else a camera.
+// mid when the server says, else whether a `stage` message named it a
+// screen (stage.js), else a camera.
 function videoSource(id, track) {
   const mid = subscriber && subscriber.midOf(track);
   const info = mid !== undefined && subscriber ? subscriber.trackInfo.get(String(mid)) : null;
   if (info && info.source) return info.source;
-  return stage.isStageTrack(id, track) && state.stage.source === 'screen' ? 'screen' : 'camera';
+  return stage.isScreenTrack(id, track) ? 'screen' : 'camera';
 }
 
 // sources (peer.js): Map participant -> {audio: [tracks], video: [tracks]}.

@@ -50,11 +50,21 @@ export function setSelf(stream) {
   render();
 }
 
-// Which of a participant's received video tracks is the stage's `mid`
-// (the publisher's mid: the track's msid is "<participant>-<mid>").
-export function isStageTrack(participant, track) {
-  const s = state.stage;
-  return Boolean(s && s.participant === participant && s.mid !== null && track.id === `${participant}-${s.mid}`);
+// Screens seen on the stage, as "<participant>-<publisher's mid>": the msid
+// track id of that video at subscribers (docs/protocol.md, "Subscribing").
+// A screen's transceiver keeps its mid, so the mark stays true after the
+// stage moves on.
+const screens = new Set();
+
+export function isScreenTrack(participant, track) {
+  return screens.has(track.id) && track.id.startsWith(`${participant}-`);
+}
+
+function remember(s) {
+  if (!s || !s.participant || s.mid === null) return;
+  const id = `${s.participant}-${s.mid}`;
+  if (s.source === 'screen') screens.add(id);
+  else screens.delete(id); // relabelled as a camera
 }
 
 function render() {
@@ -86,12 +96,14 @@ export function init(ctx) {
   state.stageFromServer = false;
   handle('stage', (m) => {
     state.stage = fromServer(m);
+    remember(state.stage);
     state.stageFromServer = true;
     changed('stage');
   });
   onJoined((m) => {
     state.stageFromServer = 'stage' in m;
     state.stage = state.stageFromServer ? fromServer(m.stage) : guess(lastSources);
+    if (state.stageFromServer) remember(state.stage);
     changed('stage');
   });
   for (const topic of ['stage', 'media', 'people']) onChange(topic, render);
