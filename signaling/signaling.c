@@ -14,6 +14,7 @@
 #include "participant.h"
 #include "poll.h"
 #include "publish.h"
+#include "quality.h"
 #include "subscribe.h"
 
 struct signaling *signaling_new(const struct media_ops *media, void *media_arg, FILE *log)
@@ -112,6 +113,7 @@ static const struct handler {
     {"publish", true, publish_handle},
     {"subscribe_answer", true, subscribe_handle_answer},
     {"video_size", true, subscribe_handle_video_size},
+    {"quality", true, quality_handle},
     {"leave", true, handle_leave},
     {"chat_send", true, chat_handle_send},
     {"chat_delete", true, chat_handle_delete},

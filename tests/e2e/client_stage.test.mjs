@@ -6,8 +6,11 @@
 // track's `ended`) puts the camera back on the stage. Then the teacher's
 // WebSocket drops: the page shows "reconnecting", rejoins with the resume
 // secret as the same participant, and the student sees the camera again.
-// Along the way: per-participant connection quality and the low-bandwidth
-// switch (receive_mode). Screenshots: tests/e2e/screenshots/client-stage-*.png.
+// Along the way: per-participant connection quality (the student's own
+// report reaches the teacher through the server's participant_quality) and
+// the low-bandwidth switch (receive_mode), and the recording indicator and
+// control (driven by `recording` messages given to the page's parser, as
+// the server will send them). Screenshots: tests/e2e/screenshots/client-stage-*.png.
 
 import {
   BASE_URL, launchBrowserForContexts, closeBrowser, newPage, createLesson, waitForState, pageState, screenshot,
@@ -92,6 +95,14 @@ await runTest('client_stage', async () => {
     await waitForState(student, 'a quality for the teacher', (s) => s.quality && s.quality[tid], 15000);
     const badge = await student.locator(`#roster li[data-participant="${tid}"] .badge.q`).count();
     if (!badge) fail('no connection quality badge on the teacher in the participant list');
+    // The student sends no media: the teacher knows the student's quality
+    // only from the student's own report, relayed by the server.
+    const sid = (await pageState(student)).participant;
+    const tq = await waitForState(teacher, 'the student quality relayed to the teacher', (s) => s.quality && s.quality[sid], 20000);
+    log(`quality: teacher sees the student as ${tq.quality[sid]}, the student sees the teacher as ${(await pageState(student)).quality[tid]}`);
+    if (!(await teacher.locator(`#roster li[data-participant="${sid}"] .badge.q`).count())) {
+      fail('no quality badge on the student in the teacher list');
+    }
 
     // 5. The low-bandwidth switch tells the server.
     await student.selectOption('#recv-mode', 'audio_only');
@@ -115,6 +126,29 @@ await runTest('client_stage', async () => {
       (x) => x.participant === tid && x.source === 'camera' && x.width > 0);
     log(`after reconnect: teacher ${back.participant}, connection log ${JSON.stringify(back.connectionLog)}`);
     await screenshot(student, 'client-stage-4-after-reconnect.png');
+
+    // 7. Recording: a `recording` message (as the server sends it, fed to
+    // the page's signaling parser) shows the indicator to everyone with
+    // the start time; staff get the stop control and the recordings link.
+    const since = Date.now() - 60000;
+    for (const p of [teacher, student]) {
+      await p.evaluate((ms) => window.sabaq.signaling.receive(JSON.stringify(
+        { type: 'recording', active: true, recording: 7, since_ms: ms, reason: null })), since);
+    }
+    await student.waitForSelector('#rec-indicator:not([hidden])', { timeout: 5000 });
+    const recText = await student.textContent('#rec-text');
+    const want = await student.evaluate((ms) => new Intl.DateTimeFormat(navigator.language, { hour: '2-digit', minute: '2-digit' }).format(new Date(ms)), since);
+    if (!recText.includes(want)) fail(`the recording indicator says "${recText}", want the start time ${want}`);
+    if (await student.isVisible('#btn-rec')) fail('a student sees the recording control');
+    if ((await teacher.getAttribute('#btn-rec', 'aria-pressed')) !== 'true') fail('the teacher recording button is not pressed while recording');
+    const href = await teacher.getAttribute('#rec-link', 'href');
+    if (!href.startsWith(`/recordings/${lesson.lesson.id}`)) fail(`the recordings link is ${href}`);
+    await screenshot(teacher, 'client-stage-5-recording.png');
+    await teacher.evaluate(() => window.sabaq.signaling.receive(JSON.stringify(
+      { type: 'recording', active: false, recording: 7, since_ms: null, reason: 'disk_full' })));
+    await teacher.waitForSelector('#rec-indicator', { state: 'hidden', timeout: 5000 });
+    const err = await teacher.textContent('#error');
+    if (!/disk/i.test(err)) fail(`a recording stopped by a full disk says "${err}"`);
   } finally {
     await closeBrowser(browser);
   }

@@ -270,7 +270,8 @@ function wireSignaling(s) {
 function wireLessonControl(s) {
   s.on('error', (m) => {
     // Removed by staff: the server says so, then closes the socket.
-    if (m.code === 'removed') ended('ended.removed');
+    if (m.ref === 'quality') quality.refusedByServer(); // an older server: not worth a banner
+    else if (m.code === 'removed') ended('ended.removed');
     else if (m.code === 'replaced') ended('ended.replaced');
     else serverError(m);
   });
@@ -616,7 +617,7 @@ async function init() {
       }
     },
   };
-  for (const m of [tabs, toolbar, people, hands, lobby, chat, polls, attendance, stage, recording, bandwidth]) m.init(ctx);
+  for (const m of [tabs, toolbar, people, hands, lobby, chat, polls, attendance, stage, recording, bandwidth, quality]) m.init(ctx);
   session.onChange('stage', () => { if (subscriber) subscriber.report(); });
   session.onChange('quality-detail', renderStatus);
   $('leave').addEventListener('click', leave);

@@ -101,6 +101,14 @@ function deviceError(e) {
 async function open(camId, micId) {
   const my = ++generation;
   stopStream();
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    // Not a secure context: joining still works, to watch and listen.
+    const box = $('j-device-error');
+    setText(box, 'join.needs_https');
+    box.hidden = false;
+    $('j-preview').hidden = true;
+    return;
+  }
   let s = null;
   const video = camId === '' ? false : { ...PREVIEW_VIDEO, ...(camId ? { deviceId: { exact: camId } } : {}) };
   const audio = { ...AUDIO, ...(micId ? { deviceId: { exact: micId } } : {}) };

@@ -1,21 +1,28 @@
-// Connection quality, as this page sees it, from getStats() every 2 s:
-// - its own: round-trip time (the ICE candidate pair, and the server's
-//   receiver reports of what we send) and the loss of what we receive;
-// - each other participant's: the loss and jitter of the media we receive
-//   from them (their uplink plus our downlink: what "I can see and hear
-//   them" means). People who send nothing have no measure (null).
+// Connection quality, from getStats() every 2 s:
+// - this page's own: round-trip time (the ICE candidate pair, and the
+//   server's receiver reports of what we send) and the loss of what we
+//   receive. It is reported to the server with {type: "quality", level,
+//   rtt_ms, loss_pct} when the level changes and every 10 s; the server
+//   relays it to the teacher and assistants as `participant_quality`
+//   (docs/protocol.md, "Connection quality"), so staff see each person's
+//   own measure, students included;
+// - each other participant's as this page receives them: the loss and
+//   jitter of their media here (their uplink plus our downlink). Used where
+//   no report came (students see it for the people they hear and see).
 // Levels: good (loss < 2 %, RTT < 300 ms), fair (loss < 8 %, RTT < 800 ms),
 // else poor. state.quality = {participant id: level}; changed('quality').
-// No server message: every page measures for itself (see README, "Browser
-// client").
 
-import { state, changed } from './session.js';
+import { state, changed, handle, send } from './session.js';
 
 const EVERY_MS = 2000;
+const REPORT_EVERY_MS = 10000;
 
 let timer = 0;
 let source = null; // {publishPc(), subscribePc(), participantOfMid(mid)}
 let last = new Map(); // stats id -> {received, lost}
+let reported = { level: null, at: 0 }; // the last `quality` sent
+let refused = false; // the server does not know `quality`: stop sending
+const relayed = new Map(); // participant -> {level, at} from participant_quality
 
 export function level(lossPct, rttMs) {
   if (lossPct === null && rttMs === null) return null;
@@ -79,11 +86,43 @@ async function sample() {
   const recvLoss = pct(ownLoss);
   const lossNow = recvLoss === null && sendLoss === null ? null : Math.max(recvLoss || 0, sendLoss || 0);
   if (state.participant) out[state.participant] = level(lossNow, rtt);
+  const mine = state.participant ? out[state.participant] : null;
+  if (mine) report(mine, rtt, lossNow);
+  // Someone's own report (staff get them) wins over what we see of them.
+  const now = Date.now();
+  for (const [id, r] of relayed) {
+    if (now - r.at < 3 * REPORT_EVERY_MS && state.participants[id]) out[id] = r.level;
+    else relayed.delete(id);
+  }
   const changedNow = JSON.stringify(out) !== JSON.stringify(state.quality || {});
   state.quality = out;
   state.qualityDetail = { rtt_ms: rtt === null ? null : Math.round(rtt), loss_pct: lossNow === null ? null : Math.round(lossNow * 10) / 10 };
   if (changedNow) changed('quality');
   changed('quality-detail');
+}
+
+function report(level, rtt, loss) {
+  const now = Date.now();
+  if (refused || (level === reported.level && now - reported.at < REPORT_EVERY_MS)) return;
+  const msg = { type: 'quality', level };
+  if (rtt !== null) msg.rtt_ms = Math.min(60000, Math.round(rtt));
+  if (loss !== null) msg.loss_pct = Math.min(100, Math.round(loss * 10) / 10);
+  try {
+    send(msg);
+    reported = { level, at: now };
+  } catch (e) { /* not connected: the next sample tries again */ }
+}
+
+// An `error` about `quality` (a server without it): stop reporting.
+export function refusedByServer() {
+  refused = true;
+}
+
+export function init() {
+  handle('participant_quality', (m) => {
+    if (typeof m.participant !== 'string' || !['good', 'fair', 'poor'].includes(m.level)) return;
+    relayed.set(m.participant, { level: m.level, at: Date.now() });
+  });
 }
 
 export function start(src) {
@@ -97,6 +136,8 @@ export function stop() {
   timer = 0;
   source = null;
   last = new Map();
+  reported = { level: null, at: 0 };
+  relayed.clear();
   state.quality = {};
   changed('quality');
 }
