@@ -4,9 +4,10 @@
 // page to Kazakh, then Russian (remembered across a reload), with no message
 // key shown raw and no English left where the language has its own words;
 // joins without camera; the lesson view fits the screen (no horizontal
-// scroll, every control inside it and labelled) in both languages. A teacher
-// page in Russian is checked the same way (the staff controls, the
-// attendance tab). Screenshots: tests/e2e/screenshots/client-ui-*.png.
+// scroll, every control inside it and labelled), with the teacher's camera
+// on the stage, in both languages; the hand goes up with the keyboard. A
+// teacher page in Russian is checked the same way (the staff controls, the
+// attendance tab), and the home page. Screenshots: tests/e2e/screenshots/client-ui-*.png.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -162,11 +163,19 @@ await runTest('client_ui', async () => {
     // 4. A teacher (same browser profile: Kazakh remembered), then Russian:
     // the staff controls and panels.
     const teacher = await newPage(ctx, 'Teacher');
-    const q = new URLSearchParams({ t: lesson.tokens.teacher, name: 'Teacher', video: '0' });
+    const q = new URLSearchParams({ t: lesson.tokens.teacher, name: 'Teacher', video: '1' });
     await teacher.goto(`${BASE_URL}/?${q}`);
     await waitForState(teacher, 'teacher joined', (s) => s.phase === 'joined', 15000);
     await waitFor(teacher, 'the student in the list', () => document.querySelectorAll('#roster li').length >= 2);
     await checkLanguage(teacher, 'kk', 'teacher lesson');
+    // The student's phone with the teacher's camera on the stage.
+    await waitFor(student, 'the teacher on the stage', () => {
+      const v = document.querySelector('#stage .tile.on-stage video');
+      return Boolean(v && v.videoWidth > 0);
+    }, undefined, 25000);
+    await student.click('#tab-people');
+    await checkFits(student, 'lesson with a stage');
+    await screenshot(student, 'client-ui-6-phone-stage-kk.png');
     await teacher.selectOption('#lang-switch', 'ru');
     await waitFor(teacher, 'Russian', () => document.documentElement.lang === 'ru');
     for (const tab of ['people', 'chat', 'polls', 'attendance']) {
@@ -175,7 +184,7 @@ await runTest('client_ui', async () => {
       await checkFits(teacher, `teacher ${tab} tab`);
     }
     await teacher.click('#tab-people');
-    await screenshot(teacher, 'client-ui-6-teacher-ru.png');
+    await screenshot(teacher, 'client-ui-7-teacher-ru.png');
 
     // 5. The home page on the phone, in Russian.
     const home = await newPage(ctx, 'Home');
@@ -183,7 +192,7 @@ await runTest('client_ui', async () => {
     await waitFor(home, 'the home page', () => !document.getElementById('screen-home').hidden);
     await checkLanguage(home, 'ru', 'home');
     await checkFits(home, 'home');
-    await screenshot(home, 'client-ui-7-home-ru.png');
+    await screenshot(home, 'client-ui-8-home-ru.png');
   } finally {
     await closeBrowser(browser);
   }
