@@ -223,11 +223,13 @@ function wireSignaling(s) {
   s.on('close', () => {
     // A socket left behind by leave() may close after the next join began.
     if (s !== sig) return;
-    if ((state.phase === 'joined' || reconnecting) && resume) {
+    // While joining, join() sees the failure itself and decides (retry or give up).
+    if (state.phase === 'joining') return;
+    if ((state.phase === 'joined' || state.phase === 'lobby') && resume) {
       startReconnect();
       return;
     }
-    if (['joined', 'joining', 'lobby'].includes(state.phase)) {
+    if (['joined', 'lobby'].includes(state.phase)) {
       showError(t('err.closed'));
       state.phase = 'error';
       teardown();
