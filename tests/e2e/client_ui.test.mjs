@@ -90,6 +90,8 @@ await runTest('client_ui', async () => {
   const browser = await launchBrowserForContexts();
   try {
     const ctx = await browser.newContext({ viewport: PHONE, locale: 'en-US' });
+    const t0 = Date.now();
+    const step = (what) => log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     const student = await newPage(ctx, 'Student');
 
     // 1. Pre-join: live preview, device lists, the level meter moving.
@@ -114,6 +116,7 @@ await runTest('client_ui', async () => {
     await checkFits(student, 'pre-join');
     await screenshot(student, 'client-ui-1-prejoin-en.png');
 
+    step('pre-join checked');
     // 2. Kazakh, then Russian: every string of the screen changes.
     await student.selectOption('#lang-switch', 'kk');
     await waitFor(student, 'Kazakh', () => document.documentElement.lang === 'kk');
@@ -130,6 +133,7 @@ await runTest('client_ui', async () => {
     await checkLanguage(student, 'ru', 'pre-join after a reload (remembered)');
     await screenshot(student, 'client-ui-3-prejoin-ru.png');
 
+    step('languages switched');
     // 3. Join without camera: the lesson view on the phone, in ru and kk.
     await student.fill('#j-name', 'Aru');
     await student.click('#j-nocam');
@@ -160,6 +164,7 @@ await runTest('client_ui', async () => {
     }
     await screenshot(student, 'client-ui-5-lesson-kk.png');
 
+    step('student lesson view checked');
     // 4. A teacher (same browser profile: Kazakh remembered), then Russian:
     // the staff controls and panels.
     const teacher = await newPage(ctx, 'Teacher');
@@ -169,6 +174,7 @@ await runTest('client_ui', async () => {
     await waitFor(teacher, 'the student in the list', () => document.querySelectorAll('#roster li').length >= 2);
     await checkLanguage(teacher, 'kk', 'teacher lesson');
     // The student's phone with the teacher's camera on the stage.
+    step('teacher joined');
     await waitFor(student, 'the teacher on the stage', () => {
       const v = document.querySelector('#stage .tile.on-stage video');
       return Boolean(v && v.videoWidth > 0);
@@ -186,6 +192,7 @@ await runTest('client_ui', async () => {
     await teacher.click('#tab-people');
     await screenshot(teacher, 'client-ui-7-teacher-ru.png');
 
+    step('teacher view checked');
     // 5. The home page on the phone, in Russian.
     const home = await newPage(ctx, 'Home');
     await home.goto(`${BASE_URL}/`);
@@ -193,6 +200,14 @@ await runTest('client_ui', async () => {
     await checkLanguage(home, 'ru', 'home');
     await checkFits(home, 'home');
     await screenshot(home, 'client-ui-8-home-ru.png');
+    // Joining by a pasted link (or code) leads to the pre-join screen.
+    await home.fill('#join-code', 'not a link');
+    await home.click('#join-go');
+    await waitFor(home, 'the refusal of a bad code', () => !document.getElementById('error').hidden);
+    await home.fill('#join-code', lesson.tokens.student);
+    await home.click('#join-go');
+    await waitFor(home, 'the pre-join screen from a code', () => !document.getElementById('screen-join').hidden);
+    step('home checked');
   } finally {
     await closeBrowser(browser);
   }
