@@ -7,7 +7,8 @@
 // scroll, every control inside it and labelled), with the teacher's camera
 // on the stage, in both languages; the hand goes up with the keyboard. A
 // teacher page in Russian is checked the same way (the staff controls, the
-// attendance tab), and the home page. Screenshots: tests/e2e/screenshots/client-ui-*.png.
+// attendance tab), and the home page; fresh browsers preferring kk-KZ,
+// ru-RU and de-DE start in Kazakh, Russian and Kazakh. Screenshots: tests/e2e/screenshots/client-ui-*.png.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -208,6 +209,17 @@ await runTest('client_ui', async () => {
     await home.click('#join-go');
     await waitFor(home, 'the pre-join screen from a code', () => !document.getElementById('screen-join').hidden);
     step('home checked');
+
+    // 6. A fresh browser that prefers Kazakh (or Russian) starts in it;
+    // one that prefers neither starts in Kazakh.
+    for (const [loc, want] of [['kk-KZ', 'kk'], ['ru-RU', 'ru'], ['de-DE', 'kk']]) {
+      const c = await browser.newContext({ viewport: PHONE, locale: loc });
+      const p = await newPage(c, `Home ${loc}`);
+      await p.goto(`${BASE_URL}/`);
+      await waitFor(p, `the home page for ${loc}`, () => !document.getElementById('screen-home').hidden);
+      await checkLanguage(p, want, `home for a browser preferring ${loc}`);
+      await c.close();
+    }
   } finally {
     await closeBrowser(browser);
   }
