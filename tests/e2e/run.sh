@@ -133,6 +133,7 @@ run_test whip /usr/bin/python3 tests/e2e/whip.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
 run_test client_i18n node tests/e2e/client_i18n.test.mjs
 run_test client_ui node tests/e2e/client_ui.test.mjs
+run_test client_phone node tests/e2e/client_phone.test.mjs
 run_test client_stage node tests/e2e/client_stage.test.mjs
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -408,6 +408,9 @@ async function join(params) {
 }
 
 function enterLobby(reply) {
+  reconnectUntil = 0;
+  reconnecting = false;
+  setConnection('ok');
   applyLesson(reply);
   state.phase = 'lobby';
   screen('lobby');
