@@ -43,6 +43,13 @@ await runTest('client_phone', async () => {
       reached = await student.evaluate(() => document.activeElement && document.activeElement.id === 'btn-hand');
     }
     if (!reached) fail('the raise-hand button is not reachable with Tab');
+    // Arrow keys along the toolbar: left from the hand wraps to "leave"
+    // (the disabled mic and camera are skipped), right comes back.
+    const focused = () => student.evaluate(() => document.activeElement && document.activeElement.id);
+    await student.keyboard.press('ArrowLeft');
+    if ((await focused()) !== 'leave') fail(`ArrowLeft from the hand button went to #${await focused()}`);
+    await student.keyboard.press('ArrowRight');
+    if ((await focused()) !== 'btn-hand') fail(`ArrowRight from "leave" went to #${await focused()}`);
     await student.keyboard.press('Enter');
     await waitForState(student, 'hand raised with the keyboard', (s) => s.hands.includes(st.participant), 10000);
     const ring = await student.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);

@@ -78,6 +78,8 @@ function renderUnread() {
   b.hidden = state.chatUnread === 0;
   b.textContent = String(state.chatUnread);
   setAria(b, 'chat.unread', { n: state.chatUnread });
+  // In the tab's title too, for a person looking at another window.
+  document.title = state.chatUnread ? `(${state.chatUnread}) Sabaq` : 'Sabaq';
 }
 
 async function submit(ctx) {

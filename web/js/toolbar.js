@@ -83,5 +83,19 @@ export function init(ctx) {
   $('btn-end').addEventListener('click', () => {
     if (window.confirm(t('lesson.end_confirm'))) ctx.send({ type: 'lesson_end' });
   });
+  // Arrow keys move along the toolbar (WAI-ARIA toolbar pattern); Tab still
+  // stops at each control, as people who do not know the pattern expect.
+  $('toolbar').addEventListener('keydown', (ev) => {
+    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(ev.key)) return;
+    if (ev.target.tagName === 'SELECT') return; // arrows choose an option there
+    const items = [...$('toolbar').querySelectorAll('button, select, a[href]')]
+      .filter((el) => !el.disabled && !el.closest('[hidden]') && el.getClientRects().length);
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    const j = ev.key === 'Home' ? 0 : ev.key === 'End' ? items.length - 1
+      : (i + (ev.key === 'ArrowRight' ? 1 : items.length - 1)) % items.length;
+    ev.preventDefault();
+    items[j].focus();
+  });
   for (const topic of ['phase', 'toolbar', 'media', 'hands', 'floor']) onChange(topic, render);
 }
