@@ -130,6 +130,20 @@ await runTest('client_stage', async () => {
     // 7. Recording: a `recording` message (as the server sends it, fed to
     // the page's signaling parser) shows the indicator to everyone with
     // the start time; staff get the stop control and the recordings link.
+    // The teacher's button asks the server (recording_start): with the
+    // recorder on the server the lesson records, without it the page says so.
+    const errorsBefore = (await pageState(teacher)).errors.length;
+    await teacher.click('#btn-rec');
+    const rec = await waitForState(teacher, 'recording_start answered',
+      (s) => (s.recording && s.recording.active) || s.errors.length > errorsBefore, 10000);
+    log(`recording_start: active ${rec.recording.active}, errors ${JSON.stringify(rec.errors.slice(errorsBefore))}`);
+    if (!rec.recording.active && !/support|unknown/i.test(rec.errors.slice(errorsBefore).join(' '))) {
+      fail(`recording_start failed: ${JSON.stringify(rec.errors.slice(errorsBefore))}`);
+    }
+    if (rec.recording.active) {
+      await teacher.click('#btn-rec');
+      await waitForState(teacher, 'recording stopped', (s) => !s.recording.active, 10000);
+    }
     const since = Date.now() - 60000;
     for (const p of [teacher, student]) {
       await p.evaluate((ms) => window.sabaq.signaling.receive(JSON.stringify(

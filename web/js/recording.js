@@ -6,8 +6,8 @@
 // `joined` carries the same object as `recording`.
 
 import { $ } from './dom.js';
-import { t, setText, setAria, formatTime, describeError } from './i18n.js';
-import { state, can, isStaff, request, handle, onJoined, onChange, changed } from './session.js';
+import { t, setText, setAria, formatTime } from './i18n.js';
+import { state, can, isStaff, handle, onJoined, onChange, changed } from './session.js';
 
 const STOP_REASONS = ['disk_full', 'write_error'];
 
@@ -58,24 +58,26 @@ function render() {
   }
 }
 
-async function toggle() {
+// Sent without waiting for a direct reply: the server answers everyone with
+// `recording`, and a refusal comes back as an `error` (shown by app.js).
+let pendingTimer = 0;
+function toggle() {
   const on = state.recording && state.recording.active;
   const btn = $('btn-rec');
   btn.disabled = true;
-  try {
-    const reply = await request({ type: on ? 'recording_stop' : 'recording_start' });
-    if (reply && reply.type === 'recording') apply(reply);
-  } catch (e) {
-    hooks.showError(describeError(e));
-  } finally {
-    btn.disabled = false;
-  }
+  clearTimeout(pendingTimer);
+  pendingTimer = setTimeout(() => { btn.disabled = false; }, 5000);
+  hooks.send({ type: on ? 'recording_stop' : 'recording_start' });
 }
 
 export function init(ctx) {
   hooks = ctx;
   state.recording = { active: false, recording: null, since_ms: null, reason: null };
-  handle('recording', (m) => apply(m, false));
+  handle('recording', (m) => {
+    clearTimeout(pendingTimer);
+    $('btn-rec').disabled = false;
+    apply(m, false);
+  });
   onJoined((m) => apply(m.recording || { active: false }, true));
   $('btn-rec').addEventListener('click', toggle);
   for (const topic of ['recording', 'phase', 'toolbar']) onChange(topic, render);
