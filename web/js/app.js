@@ -250,19 +250,24 @@ function wireSignaling(s) {
     delete state.participants[m.id];
     state.hands = state.hands.filter((id) => id !== m.id);
     tiles.remove(m.id);
-    state.tiles = [...tiles.tiles.keys()];
+    state.tiles = tiles.participants();
     session.changed('people', 'hands');
   });
   s.on('participant_away', (m) => {
     if (state.participants[m.id]) state.participants[m.id].away = true;
     tiles.remove(m.id);
-    state.tiles = [...tiles.tiles.keys()];
+    state.tiles = tiles.participants();
     session.changed('people');
   });
   s.on('subscribe_offer', (m) => subscriber && subscriber.handleOffer(m));
   s.on('transport_closed', (m) => {
+    // The server gave up on one of our connections (docs/protocol.md,
+    // "Transport closed"): a new one of the same kind.
     if (m.transport === 'subscribe') startSubscriber();
-    else showError(t('err.transport', { reason: m.reason || '' }));
+    else {
+      notice('err.transport', { reason: m.reason || '' });
+      media.restart();
+    }
   });
   wireLessonControl(s);
   session.attach(s);

@@ -91,6 +91,17 @@ async function apply() {
   changed('media');
 }
 
+// The server closed the publish transport: a new connection, the same tracks
+// (a screen share ends: the person shares again if they want).
+export function restart() {
+  if (!publisher) return Promise.resolve();
+  publisher.close();
+  publisher = new Publisher(publisher.sig, hooks.onState, { simulcast: SIMULCAST });
+  screenTrack = stopTrack(screenTrack);
+  changed('media');
+  return sync();
+}
+
 export function sync() {
   running = running.then(apply).catch((e) => hooks.onError(e));
   return running;
