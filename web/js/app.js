@@ -145,10 +145,18 @@ function tileName(id) {
   return p.role && p.role !== 'student' ? `${p.name} (${t(`role.${p.role}`)})` : p.name;
 }
 
-// A tile's shown size, for the server's choice of simulcast layer.
+// A tile's shown size, for the server's choice of simulcast layer. In the
+// low-bandwidth mode no video is asked for larger than 320x180 (the server
+// also caps it when it knows receive_mode; this holds for one that does not).
+const LOW_MAX = { width: 320, height: 180 };
 function sendVideoSize(track, width, height) {
   const mid = subscriber && subscriber.midOf(track);
   if (mid === undefined || !sig) return;
+  if (state.receiveMode === 'low' && width > 0 && height > 0) {
+    const k = Math.min(1, LOW_MAX.width / width, LOW_MAX.height / height);
+    width = Math.round(width * k);
+    height = Math.round(height * k);
+  }
   try {
     sig.send({ type: 'video_size', mid, width, height });
   } catch (e) { /* the socket is gone: the next connection reports again */ }
@@ -630,6 +638,7 @@ async function init() {
   for (const m of [tabs, toolbar, people, hands, lobby, chat, polls, attendance, stage, recording, bandwidth, quality]) m.init(ctx);
   session.onChange('stage', () => { if (subscriber) subscriber.report(); });
   session.onChange('quality-detail', renderStatus);
+  session.onChange('receive-mode', () => tiles.reportAll());
   $('leave').addEventListener('click', leave);
   $('lobby-leave').addEventListener('click', leave);
   $('rejoin').addEventListener('click', () => { if (joinParams) join(joinParams); });

@@ -137,6 +137,15 @@ export class Tiles {
     }
   }
 
+  // Reports every tile's size again (what is asked for changed, e.g. the
+  // low-bandwidth mode).
+  reportAll() {
+    for (const tile of this.tiles.values()) {
+      tile.sent = '';
+      this.sizeChanged(tile);
+    }
+  }
+
   sizeChanged(tile) {
     clearTimeout(tile.timer);
     tile.timer = setTimeout(() => this.reportSize(tile), SIZE_DEBOUNCE_MS);
