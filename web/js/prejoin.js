@@ -137,12 +137,16 @@ async function open(camId, micId) {
   preview.camera = v ? v.label : null;
   preview.mic = a ? a.label : null;
   startMeter(a || null);
-  // Labels are only given once a device is open.
+  await listDevices(my, v ? v.getSettings().deviceId : '', a ? a.getSettings().deviceId : '');
+}
+
+// Fills the camera and microphone lists (labels are only given once a
+// device is open), marking the ones in use.
+async function listDevices(my, camChosen, micChosen) {
   const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
   if (my !== generation) return;
-  const camChosen = v ? v.getSettings().deviceId : '';
   const cams = fillSelect($('j-cam'), devices, 'videoinput', camChosen);
-  fillSelect($('j-mic'), devices, 'audioinput', a ? a.getSettings().deviceId : '');
+  fillSelect($('j-mic'), devices, 'audioinput', micChosen);
   preview.devices = devices.length;
   $('j-nocam').hidden = cams === 0;
 }
@@ -181,6 +185,10 @@ export function show(options) {
   $('j-nocam').onclick = () => submit(false);
   $('j-cam').onchange = () => open($('j-cam').value, $('j-mic').value);
   $('j-mic').onchange = () => open($('j-cam').value, $('j-mic').value);
+  // A camera or headset plugged in (or out) while choosing.
+  if (navigator.mediaDevices) {
+    navigator.mediaDevices.ondevicechange = () => listDevices(generation, $('j-cam').value, $('j-mic').value);
+  }
   const screen = $('screen-join');
   screen.onpointerdown = resumeAudio;
   screen.onkeydown = resumeAudio;
@@ -191,6 +199,7 @@ export function show(options) {
 
 export function stop() {
   generation++;
+  if (navigator.mediaDevices) navigator.mediaDevices.ondevicechange = null;
   stopStream();
   stopMeter();
 }
