@@ -108,7 +108,9 @@ TEST(stage_follows_teacher_camera_then_screen_shares)
     ASSERT_EQ(teacher_cam, stage_producer(l));
 
     /* A joiner learns the stage in `joined`. */
-    struct fake_conn *late = lh_join(&f, lh_token(&f, "student", 0, NULL), "L", NULL);
+    char *token = lh_token(&f, "student", 0, NULL);
+    struct fake_conn *late = lh_join(&f, token, "L", NULL);
+    free(token);
     json_t *j = harness_next_of(late, "joined");
     ASSERT(j);
     ASSERT_STR_EQ(lh_id(t), js(json_object_get(j, "stage"), "participant"));
