@@ -172,8 +172,9 @@ function videoSource(id, track) {
   return stage.isScreenTrack(id, track) ? 'screen' : 'camera';
 }
 
-// sources (peer.js): Map participant -> {audio: [tracks], video: [tracks]}.
-// The tiles get the video split into camera and screen.
+// sources (peer.js): Map participant -> {audio: [tracks], video: [tracks]}
+// (and screen: [tracks] if peer.js knows them). The tiles get the video
+// split into camera and screen.
 function onSources(sources) {
   if (subscriber) {
     state.subscribeVersion = subscriber.version;
@@ -183,8 +184,8 @@ function onSources(sources) {
   const split = new Map();
   for (const [id, src] of sources) {
     const video = [];
-    const screen = [];
-    for (const track of src.video) (videoSource(id, track) === 'screen' ? screen : video).push(track);
+    const screen = [...(src.screen || [])]; // when peer.js sorts them itself
+    for (const track of src.video || []) (videoSource(id, track) === 'screen' ? screen : video).push(track);
     split.set(id, { audio: src.audio, video, screen });
   }
   tiles.update(split, tileName);
