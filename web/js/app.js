@@ -186,7 +186,7 @@ function onSources(sources) {
     const video = [];
     const screen = [...(src.screen || [])]; // when peer.js sorts them itself
     for (const track of src.video || []) (videoSource(id, track) === 'screen' ? screen : video).push(track);
-    split.set(id, { audio: src.audio, video, screen });
+    split.set(id, { audio: src.audio || [], video, screen });
   }
   tiles.update(split, tileName);
   state.tiles = tiles.participants();
