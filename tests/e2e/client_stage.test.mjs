@@ -140,6 +140,7 @@ await runTest('client_stage', async () => {
     if (!rec.recording.active && !/support|unknown/i.test(rec.errors.slice(errorsBefore).join(' '))) {
       fail(`recording_start failed: ${JSON.stringify(rec.errors.slice(errorsBefore))}`);
     }
+    if (!rec.recording.active && await teacher.isDisabled('#btn-rec')) fail('the recording button stays disabled after the refusal');
     if (rec.recording.active) {
       await teacher.click('#btn-rec');
       await waitForState(teacher, 'recording stopped', (s) => !s.recording.active, 10000);

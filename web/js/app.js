@@ -287,7 +287,10 @@ function wireLessonControl(s) {
   s.on('error', (m) => {
     // Removed by staff: the server says so, then closes the socket.
     if (m.ref === 'quality') quality.refusedByServer(); // an older server: not worth a banner
-    else if (m.code === 'removed') ended('ended.removed');
+    else if (typeof m.ref === 'string' && m.ref.startsWith('recording_')) {
+      recording.refused();
+      serverError(m);
+    } else if (m.code === 'removed') ended('ended.removed');
     else if (m.code === 'replaced') ended('ended.replaced');
     else serverError(m);
   });

@@ -70,6 +70,12 @@ function toggle() {
   hooks.send({ type: on ? 'recording_stop' : 'recording_start' });
 }
 
+// The server refused recording_start/stop (app.js shows why): the button works again.
+export function refused() {
+  clearTimeout(pendingTimer);
+  $('btn-rec').disabled = false;
+}
+
 export function init(ctx) {
   hooks = ctx;
   state.recording = { active: false, recording: null, since_ms: null, reason: null };
