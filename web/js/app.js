@@ -329,7 +329,7 @@ function startReconnect() {
   }
   state.reconnects = (state.reconnects || 0) + 1;
   setConnection('reconnecting');
-  teardown();
+  teardown(true);
   state.phase = 'joining';
   setTimeout(() => join(joinParams), 1000);
 }
@@ -447,6 +447,7 @@ function enterLesson(m) {
     if (mine.role) state.role = mine.role;
     if (mine.name) state.name = mine.name;
   }
+  state.participants = {}; // `joined` lists everyone present now
   addParticipant({ id: m.participant, name: state.name, role: state.role });
   for (const p of m.participants || []) addParticipant(p);
   state.phase = 'joined';
@@ -495,7 +496,9 @@ function ended(key) {
   show('rejoin', false);
 }
 
-function teardown() {
+// keepPeople: while reconnecting, the participant list stays on screen
+// (marked as reconnecting in the header) until the new `joined` replaces it.
+function teardown(keepPeople = false) {
   quality.stop();
   media.stop();
   if (sig) sig.close();
@@ -517,8 +520,8 @@ function teardown() {
   stage.setSelf(null);
   tiles.clear();
   state.tiles = [];
-  state.participants = {};
-  state.hands = [];
+  if (!keepPeople) state.participants = {};
+  state.hands = []; // hands, floor and lobby come again after `joined`
   state.floor = [];
   state.lobby = [];
   session.changed('people', 'hands', 'lobby');
