@@ -114,6 +114,9 @@ struct participant {
     uint64_t away_since_ms;                    /* PARTICIPANT_AWAY: when the socket dropped */
     uint64_t lobby_since_ms;                   /* PARTICIPANT_WAITING: since when */
     bool muted_audio, muted_video;             /* paused at the server by staff (floor.c) */
+    uint8_t quality;                           /* enum quality_level last reported (quality.c) */
+    uint8_t quality_relayed;                   /* ... last sent to staff, and when */
+    uint64_t quality_relayed_ms;
     int64_t staff_id;                          /* signed-in staff member behind the socket
                                                 * (session cookie), 0 when none */
     struct lesson *lesson;                     /* borrowed, NULL unless joined */

@@ -16,6 +16,7 @@
 #include "poll.h"
 #include "publish.h"
 #include "recording.h"
+#include "quality.h"
 #include "subscribe.h"
 
 struct signaling *signaling_new(const struct media_ops *media, void *media_arg, FILE *log)
@@ -115,6 +116,7 @@ static const struct handler {
     {"subscribe_answer", true, subscribe_handle_answer},
     {"video_size", true, subscribe_handle_video_size},
     {"receive_mode", true, subscribe_handle_receive_mode},
+    {"quality", true, quality_handle},
     {"leave", true, handle_leave},
     {"chat_send", true, chat_handle_send},
     {"chat_delete", true, chat_handle_delete},

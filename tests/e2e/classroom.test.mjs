@@ -2,8 +2,9 @@
 // pages. The teacher signs in (`sabaq staff add`, or the first-start link
 // from the server log), creates a lesson with the home screen's form and reads
 // its three links; the assistant and three students join by those links
-// (students without camera; Timur by the personal link of a class list the
-// teacher uploads), the students through the lobby, admitted by the
+// through the pre-join screen (students without camera; Timur by the
+// personal link of a class list the teacher uploads, without a name to
+// type), the students through the lobby, admitted by the
 // teacher. Student1 raises a hand, the teacher sees it in
 // the queue and gives the floor, and the teacher then receives Student1's
 // audio. The teacher runs a poll that the students answer and sees the live
@@ -31,14 +32,14 @@ async function waitForDom(page, what, pred, arg, timeoutMs = 15000) {
   }
 }
 
-// Joins by a lesson link through the name prompt (the shared links carry no name).
+// Joins by a lesson link through the pre-join screen (the shared links carry
+// no name): the name, then "Join" or "Join without camera".
 async function joinByLink(ctx, url, name, { camera }) {
   const page = await newPage(ctx, name);
   await page.goto(url);
   await page.waitForSelector('#j-name', { state: 'visible', timeout: 10000 });
   await page.fill('#j-name', name);
-  await page.setChecked('#j-video', camera);
-  await page.click('#j-submit');
+  await page.click(camera ? '#j-submit' : '#j-nocam');
   return page;
 }
 
@@ -108,18 +109,20 @@ await runTest('classroom', async () => {
     // the others with the microphone only (saves CPU).
     // Signed in, the teacher joins under the staff name without a prompt.
     await teacher.goto(links.teacher);
-    await waitForDom(teacher, 'the lesson or the name prompt', () =>
-      !document.getElementById('screen-lesson').hidden || !document.getElementById('screen-join').hidden);
-    if (await teacher.isVisible('#j-name')) {
-      log('the teacher link asked the signed-in teacher for a name');
-      await teacher.fill('#j-name', 'Teacher');
-      await teacher.click('#j-submit');
-    }
+    await waitForDom(teacher, 'the pre-join screen', () => !document.getElementById('screen-join').hidden);
+    if (await teacher.isVisible('#j-name')) fail('the teacher link asked the signed-in teacher for a name');
+    await waitForDom(teacher, 'the camera preview', () => document.getElementById('j-preview').videoWidth > 0);
+    await screenshot(teacher, 'classroom-2-prejoin-teacher.png');
+    await teacher.click('#j-submit');
     const assistant = await joinByLink(ctx, links.assistant, 'Assistant', { camera: false });
     const students = [];
     for (const name of STUDENTS.slice(0, 2)) students.push(await joinByLink(ctx, links.student, name, { camera: false }));
+    // Timur's personal link: the class list names him, so no name field.
     const timur = await newPage(ctx, 'Timur');
-    await timur.goto(`${timurLink}&video=0`);
+    await timur.goto(timurLink);
+    await timur.waitForSelector('#j-nocam', { state: 'visible', timeout: 10000 });
+    if (await timur.isVisible('#j-name')) fail('the personal link asked Timur for a name');
+    await timur.click('#j-nocam');
     students.push(timur);
     // The lobby is on: the students wait until the teacher admits them all.
     for (const s of students) await waitForState(s, 'waiting in the lobby', (st) => st.phase === 'lobby', 15000);

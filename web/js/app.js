@@ -1,16 +1,24 @@
-// Sabaq's page: picks the screen (staff home, name prompt, lobby, lesson),
-// joins with a link's token, and wires the lesson's modules together.
+// Sabaq's page: picks the screen (home, pre-join, lobby, lesson), joins
+// with a link's token, keeps the lesson going through dropped connections,
+// and wires the lesson's modules together.
 // URL parameters:
-//   ?t=TOKEN[&name=NAME][&video=0|1]        a lesson link (teacher, assistant, student)
+//   ?t=TOKEN[&video=0|1]                     a lesson link: the pre-join screen first
+//   ?t=TOKEN&name=NAME[&video=0|1]           joins at once as NAME (scripts, kiosks, tests)
 //   ?lesson=ID&name=NAME&role=R&autojoin=1  the development join (no token)
 //   &simulcast=1                             send the camera as 3 simulcast layers
 // window.sabaq = {publishPc, subscribePc, state} lets tests read getStats()
 // and the lesson's state (hands, chat, polls, ...).
+//
+// Reconnecting: a dropped WebSocket rejoins with the `resume` secret of
+// `joined` (same participant, hand and floor) for up to 55 s; a publish or
+// subscribe connection that fails does the same, since the server has no
+// ICE restart yet: rejoining gives fresh publish and subscribe connections.
+// The header shows the state (#conn-state).
 
 import { Signaling } from './signaling.js';
 import { Subscriber } from './peer.js';
 import { Tiles } from './tiles.js';
-import { t, has, applyI18n, describeError } from './i18n.js';
+import { t, has, describeError, initI18n, setLanguage, language, onLanguageChange, setText } from './i18n.js';
 import { $, show } from './dom.js';
 import * as session from './session.js';
 import * as media from './media.js';
@@ -23,11 +31,16 @@ import * as polls from './polls.js';
 import * as attendance from './attendance.js';
 import * as tabs from './tabs.js';
 import * as toolbar from './toolbar.js';
+import * as prejoin from './prejoin.js';
+import * as stage from './stage.js';
+import * as quality from './quality.js';
+import * as recording from './recording.js';
+import * as bandwidth from './bandwidth.js';
 import { me as apiMe } from './api.js';
 
 const { state } = session;
 // signaling: the current Signaling (tests close its socket to drop it).
-const sabaq = { publishPc: null, subscribePc: null, signaling: null, state, session };
+const sabaq = { publishPc: null, subscribePc: null, signaling: null, state, session, media, prejoin: prejoin.preview };
 window.sabaq = sabaq;
 
 let sig = null;
@@ -35,7 +48,9 @@ let subscriber = null;
 let joinParams = null; // what join() was last called with, for a reconnect
 let resume = null; // the server's resume secret from `joined`
 let reconnectUntil = 0; // while coming back after a dropped socket
-const tiles = new Tiles($('grid'), () => { $('unblock').hidden = false; }, sendVideoSize);
+const tiles = new Tiles({ stage: $('stage'), strip: $('filmstrip') }, () => { $('unblock').hidden = false; }, sendVideoSize);
+const RECONNECT_MS = 55000; // the server keeps an away seat for 60 s
+let reconnecting = false; // between a drop and the next `joined`
 
 // ---- messages to people --------------------------------------------------
 
@@ -56,7 +71,7 @@ function clearError() {
 let noticeTimer = null;
 function notice(key, params) {
   const box = $('notice');
-  box.textContent = t(key, params);
+  setText(box, key, params);
   box.hidden = false;
   clearTimeout(noticeTimer);
   noticeTimer = setTimeout(() => { box.hidden = true; }, 6000);
@@ -72,16 +87,56 @@ function screen(name) {
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== `screen-${name}`;
 }
 
-function setStatus(id, text) {
-  const el = $(id);
-  el.textContent = text;
-  el.className = text.split(' ')[0];
+// ---- connection states ---------------------------------------------------
+
+const PC_STATES = ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed', 'open', 'checking', 'completed'];
+const word = (x) => (PC_STATES.includes(x) ? t(`pc.${x}`) : String(x || '-'));
+state.ice = { publish: null, subscribe: null };
+
+// The details line under the toolbar, in the page's language.
+function renderStatus() {
+  const one = (id, value, ice) => {
+    const el = $(id);
+    el.textContent = ice && ice !== value ? `${word(value)} (ICE: ${word(ice)})` : word(value);
+    el.className = String(value || '');
+  };
+  one('st-ws', state.ws);
+  one('st-publish', state.publish, state.ice.publish);
+  one('st-subscribe', state.subscribe, state.ice.subscribe);
+  const bad = ['failed', 'disconnected', 'closed'];
+  const worst = [state.ws === 'open' ? 'connected' : state.ws, state.publish, state.subscribe]
+    .find((x) => bad.includes(x)) || (state.ws === 'open' ? 'connected' : state.ws);
+  const sum = $('st-summary');
+  sum.textContent = word(worst);
+  sum.className = String(worst || '');
+  const d = state.qualityDetail || {};
+  const q = state.quality && state.participant ? state.quality[state.participant] : null;
+  $('st-quality').textContent = q ? `${t(`quality.${q}`)}${d.rtt_ms !== null && d.rtt_ms !== undefined ? ` (RTT ${d.rtt_ms} ms, ${d.loss_pct ?? 0} %)` : ''}` : '-';
+  if (state.participant) {
+    $('st-me').textContent = `${state.name || ''} (${t(`role.${state.role}`)}), ${state.participant}`;
+  }
+}
+
+// The header's banner: shown while reconnecting or when the link is lost.
+function setConnection(c) {
+  if (state.connection !== c) (state.connectionLog = state.connectionLog || []).push(c);
+  state.connection = c;
+  const el = $('conn-state');
+  el.hidden = c === 'ok';
+  el.className = c;
+  if (c !== 'ok') setText(el, c === 'reconnecting' ? 'conn.reconnecting' : 'conn.lost');
 }
 
 function onPcState(label, s) {
   state[label] = s.connection;
-  setStatus(`st-${label}`, s.connection === s.ice ? s.connection : `${s.connection} (ice ${s.ice})`);
-  if (s.connection === 'failed') showError(t('err.pc_failed', { label, ice: s.ice }));
+  state.ice[label] = s.ice;
+  renderStatus();
+  // No ICE restart on the server yet: a failed connection rejoins, which
+  // makes new publish and subscribe connections.
+  if (s.connection === 'failed' && state.phase === 'joined' && !reconnecting) {
+    console.warn(`sabaq: the ${label} connection failed (ICE ${s.ice}): rejoining`);
+    startReconnect();
+  }
 }
 
 function tileName(id) {
@@ -90,23 +145,53 @@ function tileName(id) {
   return p.role && p.role !== 'student' ? `${p.name} (${t(`role.${p.role}`)})` : p.name;
 }
 
-// A tile's shown size, for the server's choice of simulcast layer.
+// A tile's shown size, for the server's choice of simulcast layer. In the
+// low-bandwidth mode no video is asked for larger than 320x180 (the server
+// also caps it when it knows receive_mode; this holds for one that does not).
+const LOW_MAX = { width: 320, height: 180 };
 function sendVideoSize(track, width, height) {
   const mid = subscriber && subscriber.midOf(track);
   if (mid === undefined || !sig) return;
+  if (state.receiveMode === 'low' && width > 0 && height > 0) {
+    const k = Math.min(1, LOW_MAX.width / width, LOW_MAX.height / height);
+    width = Math.round(width * k);
+    height = Math.round(height * k);
+  }
   try {
     sig.send({ type: 'video_size', mid, width, height });
   } catch (e) { /* the socket is gone: the next connection reports again */ }
 }
 
+// Which source a received video track is: the offer's `source` for its
+// mid when the server says, else whether a `stage` message named it a
+// screen (stage.js), else a camera.
+function videoSource(id, track) {
+  const mid = subscriber && subscriber.midOf(track);
+  const info = mid !== undefined && subscriber ? subscriber.trackInfo.get(String(mid)) : null;
+  if (info && info.source) return info.source;
+  return stage.isScreenTrack(id, track) ? 'screen' : 'camera';
+}
+
+// sources (peer.js): Map participant -> {audio: [tracks], video: [tracks]}
+// (and screen: [tracks] if peer.js knows them). The tiles get the video
+// split into camera and screen.
 function onSources(sources) {
   if (subscriber) {
     state.subscribeVersion = subscriber.version;
     state.subscribeTracks = [...subscriber.trackInfo.values()];
   }
   sources.delete(state.participant);
-  tiles.update(sources, tileName);
-  state.tiles = [...tiles.tiles.keys()];
+  const split = new Map();
+  for (const [id, src] of sources) {
+    const video = [];
+    const screen = [...(src.screen || [])]; // when peer.js sorts them itself
+    for (const track of src.video || []) (videoSource(id, track) === 'screen' ? screen : video).push(track);
+    split.set(id, { audio: src.audio || [], video, screen });
+  }
+  tiles.update(split, tileName);
+  state.tiles = tiles.participants();
+  stage.sourcesChanged(split);
+  session.changed('tracks');
 }
 
 // ---- what the server says about the lesson -------------------------------
@@ -142,26 +227,24 @@ function wireSignaling(s) {
   s.on('state', (st) => {
     if (s !== sig) return;
     state.ws = st;
-    setStatus('st-ws', st);
+    renderStatus();
   });
   s.on('close', () => {
     // A socket left behind by leave() may close after the next join began.
     if (s !== sig) return;
-    if (state.phase === 'joined' && resume) {
-      // Come back within 60 s with the `resume` secret: same identity,
-      // hand and floor (docs/protocol.md).
-      reconnectUntil = Date.now() + 55000;
-      teardown();
-      notice('lesson.reconnecting');
-      setTimeout(() => join(joinParams), 1000);
+    // While joining, join() sees the failure itself and decides (retry or give up).
+    if (state.phase === 'joining') return;
+    if ((state.phase === 'joined' || state.phase === 'lobby') && resume) {
+      startReconnect();
       return;
     }
-    if (['joined', 'joining', 'lobby'].includes(state.phase)) {
+    if (['joined', 'lobby'].includes(state.phase)) {
       showError(t('err.closed'));
       state.phase = 'error';
       teardown();
+      setConnection('lost');
       screen('ended');
-      $('ended-text').textContent = t('ended.closed');
+      setText($('ended-text'), 'ended.closed');
       show('rejoin', true);
     }
   });
@@ -176,19 +259,24 @@ function wireSignaling(s) {
     delete state.participants[m.id];
     state.hands = state.hands.filter((id) => id !== m.id);
     tiles.remove(m.id);
-    state.tiles = [...tiles.tiles.keys()];
+    state.tiles = tiles.participants();
     session.changed('people', 'hands');
   });
   s.on('participant_away', (m) => {
     if (state.participants[m.id]) state.participants[m.id].away = true;
     tiles.remove(m.id);
-    state.tiles = [...tiles.tiles.keys()];
+    state.tiles = tiles.participants();
     session.changed('people');
   });
   s.on('subscribe_offer', (m) => subscriber && subscriber.handleOffer(m));
   s.on('transport_closed', (m) => {
+    // The server gave up on one of our connections (docs/protocol.md,
+    // "Transport closed"): a new one of the same kind.
     if (m.transport === 'subscribe') startSubscriber();
-    else showError(t('err.transport', { reason: m.reason || '' }));
+    else {
+      notice('err.transport', { reason: m.reason || '' });
+      media.restart();
+    }
   });
   wireLessonControl(s);
   session.attach(s);
@@ -198,7 +286,11 @@ function wireSignaling(s) {
 function wireLessonControl(s) {
   s.on('error', (m) => {
     // Removed by staff: the server says so, then closes the socket.
-    if (m.code === 'removed') ended('ended.removed');
+    if (m.ref === 'quality') quality.refusedByServer(); // an older server: not worth a banner
+    else if (typeof m.ref === 'string' && m.ref.startsWith('recording_')) {
+      recording.refused();
+      serverError(m);
+    } else if (m.code === 'removed') ended('ended.removed');
     else if (m.code === 'replaced') ended('ended.replaced');
     else serverError(m);
   });
@@ -226,6 +318,20 @@ function wireLessonControl(s) {
   s.on('lesson_ended', () => ended('ended.ended'));
   // After the lobby the server sends `joined` on its own.
   s.on('joined', (m) => enterLesson(m));
+}
+
+// Come back within 60 s with the `resume` secret: same identity, hand and
+// floor (docs/protocol.md); media is negotiated afresh.
+function startReconnect() {
+  if (!reconnecting) {
+    reconnecting = true;
+    reconnectUntil = Date.now() + RECONNECT_MS;
+  }
+  state.reconnects = (state.reconnects || 0) + 1;
+  setConnection('reconnecting');
+  teardown(true);
+  state.phase = 'joining';
+  setTimeout(() => join(joinParams), 1000);
 }
 
 function startSubscriber() {
@@ -303,6 +409,8 @@ async function join(params) {
       return;
     }
     reconnectUntil = 0;
+    reconnecting = false;
+    setConnection(state.phase === 'joining' && resume ? 'lost' : 'ok');
     resume = null;
     saveResume(null);
     showError(describeError(e));
@@ -310,13 +418,16 @@ async function join(params) {
       state.phase = 'error';
       teardown();
       screen('ended');
-      $('ended-text').textContent = t('ended.refused');
+      setText($('ended-text'), 'ended.refused');
       show('rejoin', true);
     }
   }
 }
 
 function enterLobby(reply) {
+  reconnectUntil = 0;
+  reconnecting = false;
+  setConnection('ok');
   applyLesson(reply);
   state.phase = 'lobby';
   screen('lobby');
@@ -326,6 +437,8 @@ function enterLobby(reply) {
 function enterLesson(m) {
   if (state.phase === 'joined' && state.participant === m.participant) return;
   reconnectUntil = 0;
+  reconnecting = false;
+  setConnection('ok');
   applyLesson(m);
   state.participant = m.participant;
   state.lesson = typeof m.lesson === 'string' ? m.lesson : (m.lesson && m.lesson.id) || state.lesson;
@@ -334,25 +447,42 @@ function enterLesson(m) {
     if (mine.role) state.role = mine.role;
     if (mine.name) state.name = mine.name;
   }
+  state.participants = {}; // `joined` lists everyone present now
   addParticipant({ id: m.participant, name: state.name, role: state.role });
   for (const p of m.participants || []) addParticipant(p);
   state.phase = 'joined';
   session.joined(m);
   screen('lesson');
-  setStatus('st-me', `${state.name || ''} (${t(`role.${state.role}`)}), ${m.participant}`);
-  $('whoami').textContent = `${state.name || ''} - ${t(`role.${state.role}`)}`;
+  renderWhoami();
+  renderStatus();
   session.changed('phase', 'people', 'hands', 'toolbar', 'chat', 'polls', 'lobby', 'attendance');
   if (subscriber) subscriber.report();
   media.start(sig, {
     video: joinParams ? joinParams.video : true,
+    camId: joinParams && joinParams.camId,
+    micId: joinParams && joinParams.micId,
     onState: onPcState,
     onError: showError,
     onPublished: (pc, stream) => {
       sabaq.publishPc = pc;
       $('self-video').srcObject = stream;
       $('self-tile').hidden = !stream;
+      stage.setSelf(stream);
     },
   });
+  quality.start({
+    publishPc: () => sabaq.publishPc,
+    subscribePc: () => sabaq.subscribePc,
+    participantOfMid: (mid) => {
+      const info = subscriber && subscriber.trackInfo.get(String(mid));
+      return info && info.active !== false ? info.participant : null;
+    },
+  });
+}
+
+function renderWhoami() {
+  const who = state.phase === 'joined' ? state : state.staff;
+  $('whoami').textContent = who && who.name ? `${who.name} - ${t(`role.${who.role}`)}` : '';
 }
 
 function ended(key) {
@@ -360,12 +490,16 @@ function ended(key) {
   resume = null;
   saveResume(null);
   teardown();
+  setConnection('ok');
   screen('ended');
-  $('ended-text').textContent = t(key);
+  setText($('ended-text'), key);
   show('rejoin', false);
 }
 
-function teardown() {
+// keepPeople: while reconnecting, the participant list stays on screen
+// (marked as reconnecting in the header) until the new `joined` replaces it.
+function teardown(keepPeople = false) {
+  quality.stop();
   media.stop();
   if (sig) sig.close();
   if (subscriber) subscriber.close();
@@ -378,16 +512,16 @@ function teardown() {
   state.ws = 'closed';
   state.publish = 'closed';
   state.subscribe = 'closed';
-  setStatus('st-ws', 'closed');
-  setStatus('st-publish', 'closed');
-  setStatus('st-subscribe', 'closed');
+  state.ice = { publish: null, subscribe: null };
+  renderStatus();
   state.subscribeTracks = [];
   $('self-video').srcObject = null;
   $('self-tile').hidden = true;
+  stage.setSelf(null);
   tiles.clear();
   state.tiles = [];
-  state.participants = {};
-  state.hands = [];
+  if (!keepPeople) state.participants = {};
+  state.hands = []; // hands, floor and lobby come again after `joined`
   state.floor = [];
   state.lobby = [];
   session.changed('people', 'hands', 'lobby');
@@ -399,28 +533,33 @@ function leave() {
   }
   resume = null;
   saveResume(null);
+  reconnecting = false;
   teardown();
+  setConnection('ok');
   state.phase = 'left';
   screen('ended');
-  $('ended-text').textContent = t('ended.left');
+  setText($('ended-text'), 'ended.left');
   show('rejoin', true);
 }
 
-function askName(params) {
+// The pre-join screen: devices (and the name when the link has none), then join.
+// knownName: the name the server knows (signed-in staff), or true for a
+// roster link (the class list names the person).
+function askName(params, knownName = null) {
   state.phase = 'idle';
   screen('join');
-  $('j-name').value = params.name || '';
-  $('j-video').checked = params.video !== false;
-  $('j-name').focus();
-  $('name-form').onsubmit = (ev) => {
-    ev.preventDefault();
-    const name = $('j-name').value.trim();
-    if (name.length < 1 || name.length > 64) {
-      showError(t('err.name'));
-      return;
-    }
-    join({ ...params, name, video: $('j-video').checked });
-  };
+  prejoin.show({
+    askName: !knownName,
+    name: params.name || '',
+    knownName,
+    video: params.video,
+    onError: showError,
+    onJoin: (chosen) => {
+      clearError();
+      join({ ...params, name: knownName ? params.name : chosen.name, video: chosen.video,
+        camId: chosen.camId, micId: chosen.micId });
+    },
+  });
 }
 
 // Reads the claims of a token shaped <base64url JSON>.<signature>, if it is;
@@ -445,13 +584,17 @@ async function route() {
     const claims = tokenClaims(token) || {};
     const role = claims.r || null;
     const name = q.get('name') || null;
-    if (name || claims.e !== undefined) {
+    if (name) {
       join({ token, name, role, video });
+      return;
+    }
+    if (claims.e !== undefined) {
+      askName({ token, role, video }, true);
       return;
     }
     // Staff signed in on this browser: the server uses their own name.
     const who = role && role !== 'student' ? await apiMe().catch(() => null) : null;
-    if (who) join({ token, role, video });
+    if (who) askName({ token, role, video }, who.name);
     else askName({ token, role, video, name: '' });
     return;
   }
@@ -467,17 +610,27 @@ async function route() {
   } catch (e) {
     showError(e);
   }
-  if (who) {
-    $('whoami').textContent = `${who.name} - ${t(`role.${who.role}`)}`;
-    screen('home');
-    home.start(who, { onError: showError, notice });
-  } else {
-    screen('signin');
-  }
+  state.staff = who;
+  renderWhoami();
+  screen('home');
+  home.start(who, { onError: showError, notice });
 }
 
-function init() {
-  applyI18n(document);
+// Everything drawn from a key re-translates itself (i18n.js); what is
+// composed in code is drawn again.
+function languageChanged() {
+  $('lang-switch').value = language();
+  renderStatus();
+  renderWhoami();
+  session.changed('phase', 'people', 'hands', 'toolbar', 'chat', 'polls', 'lobby', 'attendance', 'recording', 'stage', 'media',
+    'chat-unread', 'receive-mode');
+}
+
+async function init() {
+  await initI18n();
+  $('lang-switch').value = language();
+  $('lang-switch').addEventListener('change', () => setLanguage($('lang-switch').value));
+  onLanguageChange(languageChanged);
   const ctx = {
     showError, notice, tiles, media,
     // Fire and forget: the server's refusal comes back as an `error`.
@@ -489,7 +642,10 @@ function init() {
       }
     },
   };
-  for (const m of [tabs, toolbar, people, hands, lobby, chat, polls, attendance]) m.init(ctx);
+  for (const m of [tabs, toolbar, people, hands, lobby, chat, polls, attendance, stage, recording, bandwidth, quality]) m.init(ctx);
+  session.onChange('stage', () => { if (subscriber) subscriber.report(); });
+  session.onChange('quality-detail', renderStatus);
+  session.onChange('receive-mode', () => tiles.reportAll());
   $('leave').addEventListener('click', leave);
   $('lobby-leave').addEventListener('click', leave);
   $('rejoin').addEventListener('click', () => { if (joinParams) join(joinParams); });

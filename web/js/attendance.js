@@ -4,7 +4,7 @@
 // date by `attendance_update`, and links to the lesson's CSV reports.
 
 import { $, h } from './dom.js';
-import { t } from './i18n.js';
+import { t, locale } from './i18n.js';
 import { state, isStaff, handle, onChange, changed } from './session.js';
 import { attendanceCsvUrl, pollsCsvUrl } from './api.js';
 import { selected } from './tabs.js';
@@ -14,7 +14,7 @@ let receivedAt = 0; // when the rows' seconds_present were counted
 // Minutes present now: a present row keeps counting since the message.
 function minutes(r) {
   const s = (r.seconds_present || 0) + (r.present ? (Date.now() - (r.receivedAt || receivedAt)) / 1000 : 0);
-  return (s / 60).toFixed(1);
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(s / 60);
 }
 
 function render() {

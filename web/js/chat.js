@@ -3,7 +3,7 @@
 // and for staff: delete a message, disable chat for students.
 
 import { $, h, fmtTime } from './dom.js';
-import { t, describeError } from './i18n.js';
+import { t, setAria, describeError } from './i18n.js';
 import { state, can, request, handle, onChange, changed, isStaff } from './session.js';
 import { selected } from './tabs.js';
 
@@ -77,7 +77,9 @@ function renderUnread() {
   const b = $('chat-unread');
   b.hidden = state.chatUnread === 0;
   b.textContent = String(state.chatUnread);
-  b.setAttribute('aria-label', t('chat.unread', { n: state.chatUnread }));
+  setAria(b, 'chat.unread', { n: state.chatUnread });
+  // In the tab's title too, for a person looking at another window.
+  document.title = state.chatUnread ? `(${state.chatUnread}) Sabaq` : 'Sabaq';
 }
 
 async function submit(ctx) {

@@ -1,7 +1,7 @@
 // Small DOM helpers shared by the page's modules: an element builder that
 // takes i18n keys (never literal text), and show/hide by id.
 
-import { t } from './i18n.js';
+import { t, setText, setAria, formatTime } from './i18n.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -12,8 +12,9 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
-    if (k === 'i18n') el.textContent = Array.isArray(v) ? t(v[0], v[1]) : t(v);
-    else if (k === 'aria') el.setAttribute('aria-label', Array.isArray(v) ? t(v[0], v[1]) : t(v));
+    // Through setText/setAria: the element re-translates on a language switch.
+    if (k === 'i18n') setText(el, ...(Array.isArray(v) ? v : [v]));
+    else if (k === 'aria') setAria(el, ...(Array.isArray(v) ? v : [v]));
     else if (k === 'title') el.title = Array.isArray(v) ? t(v[0], v[1]) : t(v);
     else if (k === 'text') el.textContent = v;
     else if (k === 'class') el.className = v;
@@ -34,8 +35,5 @@ export function show(id, on = true) {
   if (el) el.hidden = !on;
 }
 
-export function fmtTime(ms) {
-  if (!ms) return '';
-  const d = new Date(ms);
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
+// A time of day in the viewer's locale (Intl).
+export const fmtTime = formatTime;

@@ -1,10 +1,12 @@
-// The staff home: create a lesson (title, language, start, duration, size,
-// lobby, whether students may publish), show its three links with copy
-// buttons, list the teacher's own lessons, and turn a roster CSV into one
-// personal link per student.
+// The home screen. Everyone: join by a lesson link or its code (the token
+// after `t=`). Signed-in staff: create a lesson (title, language, start,
+// duration, size, lobby, whether students may publish, recording), show its
+// three links with copy buttons, list the teacher's own lessons (with their
+// recordings and reports), and turn a roster CSV into one personal link per
+// student.
 
 import { $, h, show } from './dom.js';
-import { t } from './i18n.js';
+import { t, formatDateTime, language } from './i18n.js';
 import * as api from './api.js';
 
 let hooks = { onError: () => {}, notice: () => {} };
@@ -100,8 +102,11 @@ function lessonItem(l) {
   const upload = h('button', { type: 'button', class: 'upload', i18n: 'roster.upload', aria: ['roster.upload_aria', { title: l.title }] });
   const li = h('li', { class: 'card lesson', dataset: { lesson: l.id } },
     h('h4', { text: l.title }),
-    h('p', { class: 'meta', text: [l.start_ms ? new Date(l.start_ms).toLocaleString() : '', l.duration_min ? t('lessons.minutes', { n: l.duration_min }) : '',
-      l.language ? t(`lang.${l.language}`) : '', l.ended ? t('lessons.ended') : ''].filter(Boolean).join(' - ') }));
+    h('p', { class: 'meta' },
+      l.start_ms ? h('time', { datetime: new Date(l.start_ms).toISOString(), text: formatDateTime(l.start_ms) }) : null,
+      l.duration_min ? h('span', { i18n: ['lessons.minutes', { n: l.duration_min }] }) : null,
+      l.language ? h('span', { i18n: `lang.${l.language}` }) : null,
+      l.ended ? h('span', { i18n: 'lessons.ended' }) : null));
   const linksBtn = h('button', { type: 'button', i18n: 'lessons.links', aria: ['lessons.links_aria', { title: l.title }] });
   linksBtn.addEventListener('click', async () => {
     try {
@@ -127,7 +132,8 @@ function lessonItem(l) {
   });
   li.append(h('div', { class: 'actions' }, linksBtn,
     h('a', { href: api.attendanceCsvUrl(l.id), download: '', i18n: 'att.csv' }),
-    h('a', { href: api.pollsCsvUrl(l.id), download: '', i18n: 'att.polls_csv' })),
+    h('a', { href: api.pollsCsvUrl(l.id), download: '', i18n: 'att.polls_csv' }),
+    h('a', { href: `/recordings/${encodeURIComponent(l.id)}`, i18n: 'rec.link' })),
   h('div', { class: 'roster-upload' }, h('label', { for: fileId, i18n: 'roster.file' }), file, upload));
   return li;
 }
@@ -155,6 +161,8 @@ async function create(ev) {
     students_publish: $('c-publish').checked,
     students_video: $('c-video').checked,
   };
+  // Only when asked: a server without recording refuses unknown fields.
+  if ($('c-record').checked) body.auto_record = true;
   $('c-submit').disabled = true;
   try {
     const res = await api.createLesson(body); // {lesson, links}
@@ -168,10 +176,38 @@ async function create(ev) {
   }
 }
 
+// A lesson link or its bare code (the token) -> the page's join URL, or null.
+export function joinUrl(text) {
+  const s = String(text || '').trim();
+  if (!s) return null;
+  try {
+    const u = new URL(s, location.href);
+    const tok = u.searchParams.get('t');
+    if (tok) return `${location.origin}/?t=${encodeURIComponent(tok)}`;
+  } catch (e) { /* not a URL: perhaps a code */ }
+  // Tokens are base64url with one dot (docs/protocol.md, "Tokens and links").
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(s)) return `${location.origin}/?t=${encodeURIComponent(s)}`;
+  return null;
+}
+
+// who: the signed-in staff member, or null (then only "join").
 export function start(who, options) {
   hooks = options;
+  $('join-form').onsubmit = (ev) => {
+    ev.preventDefault();
+    const url = joinUrl($('join-code').value);
+    if (!url) {
+      hooks.onError(t('home.join_bad'));
+      $('join-code').focus();
+      return;
+    }
+    location.assign(url);
+  };
+  show('staff-home', Boolean(who));
+  show('signin-help', !who);
+  if (!who) return;
   $('c-start').value = localInput(Date.now() + 5 * 60000);
+  $('c-language').value = language(); // the lesson's language: the teacher's, to start with
   $('create-form').addEventListener('submit', create);
   refresh();
-  void who;
 }

@@ -1,325 +1,127 @@
-// Every string the page shows, by key. English now; Kazakh and Russian
-// tables come later with the same keys (the lesson's language, or the
-// browser's, will pick one). t(key, {name: ...}) fills {name}-style holes;
-// an unknown key comes back as itself, so a missing string is visible.
-// applyI18n(root) fills the markup's data-i18n (text), data-i18n-aria
-// (aria-label), data-i18n-placeholder and data-i18n-title attributes.
+// Every string the page shows comes from one message file per language,
+// web/i18n/{kk,ru,en}.json, with the same keys (tests/e2e/client_i18n.test.mjs
+// proves it). The language is the one the person picked on this browser
+// (localStorage), else the first of the browser's preferred languages that
+// Sabaq speaks, else Kazakh. t(key, {name: ...}) fills {name}-style holes; a
+// key missing from the chosen file falls back to English, and a key missing
+// everywhere comes back as itself, so it is visible.
+//
+// Elements remember the key they show (data-i18n, data-i18n-aria,
+// data-i18n-placeholder, data-i18n-title, and data-i18n-args for the holes),
+// so switching the language re-translates the whole page in place:
+// applyI18n(root) fills them all.
 
-const en = {
-  'app.name': 'Sabaq',
+export const LANGUAGES = ['kk', 'ru', 'en'];
+const STORAGE_KEY = 'sabaq.lang';
 
-  'signin.title': 'Welcome to Sabaq',
-  'signin.staff': 'Teachers and assistants: open the personal sign-in link your school gave you.',
-  'signin.student': 'Students: open the lesson link your teacher sent you.',
+const tables = {}; // lang -> {key: text}
+let lang = 'en';
+let table = {};
+const listeners = [];
 
-  'home.title': 'Your lessons',
-  'create.title': 'New lesson',
-  'create.lesson_title': 'Title',
-  'create.language': 'Language',
-  'create.start': 'Starts at',
-  'create.duration': 'Duration (minutes)',
-  'create.max': 'Max participants',
-  'create.lobby': 'Students wait in a lobby until admitted',
-  'create.students_publish': 'Students may use their mic and camera without the floor',
-  'create.students_video': 'Students given the floor may use their camera too',
-  'create.submit': 'Create lesson',
-  'create.done': 'Lesson created: share the links below.',
-  'lang.kk': 'Kazakh',
-  'lang.ru': 'Russian',
-  'lang.en': 'English',
-  'links.title': 'Links to the lesson',
-  'links.teacher': 'Teacher',
-  'links.assistant': 'Assistant',
-  'links.student': 'Students',
-  'links.copy': 'Copy',
-  'links.copy_aria': 'Copy the {role} link',
-  'links.open': 'Open',
-  'links.open_aria': 'Open the {role} link',
-  'links.copied': 'Link copied.',
-  'lessons.title': 'My lessons',
-  'lessons.empty': 'No lessons yet.',
-  'lessons.minutes': '{n} min',
-  'lessons.ended': 'ended',
-  'lessons.links': 'Links',
-  'lessons.links_aria': 'Show the links of {title}',
-  'roster.file': 'Class list (CSV: name, class, school)',
-  'roster.upload': 'Make student links',
-  'roster.upload_aria': 'Upload the class list of {title}',
-  'roster.choose': 'Choose a CSV file first.',
-  'roster.name': 'Name',
-  'roster.class': 'Class',
-  'roster.school': 'School',
-  'roster.link': 'Personal link',
-  'roster.link_aria': 'Personal link of {name}',
-  'roster.copy_aria': 'Copy the link of {name}',
-  'roster.state': 'State',
-  'roster.unused': 'not used yet',
-  'roster.used': 'used',
-  'roster.removed': 'removed from the lesson',
-  'roster.revoked': 'revoked',
-  'roster.revoke': 'Revoke',
-  'roster.revoke_aria': 'Revoke the link of {name}',
-  'roster.revoke_confirm': 'Revoke the link of {name}? It will stop working.',
+async function load(code) {
+  if (tables[code]) return tables[code];
+  const res = await fetch(new URL(`../i18n/${code}.json`, import.meta.url));
+  if (!res.ok) throw new Error(`i18n/${code}.json: HTTP ${res.status}`);
+  tables[code] = await res.json();
+  return tables[code];
+}
 
-  'join.title': 'Join the lesson',
-  'join.name': 'Your name',
-  'join.camera': 'Camera',
-  'join.submit': 'Join',
+function stored() {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(v) ? v : null;
+  } catch (e) {
+    return null; // storage disabled
+  }
+}
 
-  'lobby.waiting_title': 'Waiting room',
-  'lobby.waiting': 'Please wait: the teacher will let you in shortly.',
-  'lobby.title': 'Waiting room',
-  'lobby.admit': 'Admit',
-  'lobby.admit_aria': 'Admit {name}',
-  'lobby.admit_all': 'Admit all',
-  'lobby.admit_all_aria': 'Admit everyone who is waiting',
-  'lobby.removed': 'removed',
-  'lobby.readmit': 'Let back in',
-  'lobby.readmit_aria': 'Let {name} join again',
+// The first of the browser's preferred languages that Sabaq speaks
+// ("kk-KZ" -> kk, "ru-RU" -> ru), else Kazakh: Sabaq's schools speak it.
+export function preferredLanguage(prefs = navigator.languages || [navigator.language]) {
+  for (const p of prefs || []) {
+    const base = String(p || '').toLowerCase().split('-')[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return 'kk';
+}
 
-  'ended.ended': 'The lesson has ended.',
-  'ended.removed': 'You were removed from the lesson.',
-  'ended.left': 'You left the lesson.',
-  'ended.closed': 'The connection to the server was lost.',
-  'ended.refused': 'Could not join the lesson.',
-  'ended.replaced': 'You opened this lesson in another window; this one is closed.',
-  'lesson.reconnecting': 'Connection lost: reconnecting...',
-  'lesson.leave': 'Leave',
-  'lesson.leave_aria': 'Leave the lesson',
-  'lesson.rejoin': 'Join again',
-  'lesson.end': 'End lesson',
-  'lesson.end_aria': 'End the lesson for everyone',
-  'lesson.end_confirm': 'End the lesson for everyone?',
-  'lesson.lock': 'Lock',
-  'lesson.lock_aria': 'Lock the lesson: nobody new can join',
-  'lesson.unlock': 'Unlock',
-  'lesson.unlock_aria': 'Unlock the lesson',
-  'lesson.locked': 'The lesson is locked.',
+export function language() {
+  return lang;
+}
 
-  'toolbar.label': 'Lesson controls',
-  'status.label': 'Connection',
-  'status.ws': 'Signaling:',
-  'status.publish': 'Publish:',
-  'status.subscribe': 'Subscribe:',
-  'status.me': 'You:',
-  'tiles.you': 'You',
-  'tiles.grid': 'Videos',
-  'media.unblock': 'Click to start sound and video',
-  'media.mic_on': 'Mic on',
-  'media.mic_on_aria': 'Microphone is on: turn it off',
-  'media.mic_off': 'Mic off',
-  'media.mic_off_aria': 'Microphone is off: turn it on',
-  'media.cam_on': 'Camera on',
-  'media.cam_on_aria': 'Camera is on: turn it off',
-  'media.cam_off': 'Camera off',
-  'media.cam_off_aria': 'Camera is off: turn it on',
-  'media.muted_by_staff': 'A teacher muted your microphone.',
-  'media.video_stopped': 'A teacher stopped your camera.',
+// The locale for Intl dates and numbers: the browser's own tag when it is of
+// the page's language (so "ru-KZ" keeps its region), else the language.
+export function locale() {
+  for (const p of navigator.languages || []) {
+    if (String(p).toLowerCase().split('-')[0] === lang) return p;
+  }
+  return lang;
+}
 
-  'tabs.label': 'Lesson panels',
-  'tabs.people': 'People',
-  'tabs.chat': 'Chat',
-  'tabs.polls': 'Polls',
-  'tabs.attendance': 'Attendance',
+// Loads the stored or preferred language (and English, the fallback).
+export async function initI18n() {
+  const want = stored() || preferredLanguage();
+  tables.en = await load('en');
+  await setLanguage(want, false);
+}
 
-  'people.title': 'Participants',
-  'people.you': '(you)',
-  'people.away': 'reconnecting',
-  'role.teacher': 'teacher',
-  'role.assistant': 'assistant',
-  'role.student': 'student',
+// Switches the page's language; remember = keep it for the next visit.
+export async function setLanguage(code, remember = true) {
+  if (!LANGUAGES.includes(code)) code = 'en';
+  try {
+    table = await load(code);
+    lang = code;
+  } catch (e) {
+    console.error('sabaq: cannot load language', code, e);
+    table = tables.en || {};
+    lang = 'en';
+  }
+  document.documentElement.lang = lang;
+  if (remember) {
+    try {
+      localStorage.setItem(STORAGE_KEY, lang);
+    } catch (e) { /* storage disabled: the choice lasts this visit */ }
+  }
+  applyI18n(document);
+  for (const fn of listeners) {
+    try {
+      fn(lang);
+    } catch (e) {
+      console.error('language listener failed', e);
+    }
+  }
+}
 
-  'hands.raise': 'Raise hand',
-  'hands.raise_aria': 'Raise your hand',
-  'hands.lower': 'Lower hand',
-  'hands.lower_aria': 'Lower your hand',
-  'hands.queue': 'Raised hands',
-  'hands.empty': 'No hands raised.',
-  'hands.badge': 'hand #{n}',
-  'hands.lower_other': 'Lower',
-  'hands.lower_other_aria': 'Lower the hand of {name}',
-  'hands.raised_notice': '{name} raised a hand.',
-  'floor.give': 'Give floor',
-  'floor.give_aria': 'Give the floor to {name}',
-  'floor.take': 'Take floor',
-  'floor.take_aria': 'Take the floor back from {name}',
-  'floor.badge': 'has the floor',
-  'floor.you_have': 'You have the floor: your microphone is on.',
-  'floor.given_notice': 'You have the floor.',
-  'floor.taken_notice': 'The floor was taken back.',
-
-  'mod.mute': 'Mute',
-  'mod.mute_aria': 'Mute {name}',
-  'mod.mute_all': 'Mute all',
-  'mod.mute_all_aria': 'Mute every student',
-  'mod.stop_video': 'Stop video',
-  'mod.stop_video_aria': 'Stop the video of {name}',
-  'mod.remove': 'Remove',
-  'mod.remove_aria': 'Remove {name} from the lesson',
-  'mod.remove_confirm': 'Remove {name} from the lesson?',
-  'mod.muted_badge': 'muted',
-
-  'chat.log': 'Chat messages',
-  'chat.message': 'Message',
-  'chat.placeholder': 'Write a message',
-  'chat.to': 'To',
-  'chat.to_all': 'Everyone',
-  'chat.to_staff': 'Teachers only',
-  'chat.send': 'Send',
-  'chat.send_aria': 'Send the message',
-  'chat.delete': 'Delete',
-  'chat.delete_aria': 'Delete the message of {name}',
-  'chat.deleted': 'message deleted',
-  'chat.private_badge': 'to teachers',
-  'chat.enabled': 'Students may chat',
-  'chat.disabled_note': 'Chat is turned off for students.',
-  'chat.unread': '{n} unread messages',
-  'chat.too_long': 'A message can be at most 2000 characters.',
-
-  'polls.new': 'New poll',
-  'polls.question': 'Question',
-  'polls.kind': 'Kind',
-  'polls.kind_single': 'Single choice',
-  'polls.kind_multiple': 'Multiple choice',
-  'polls.kind_yes_no': 'Yes / no',
-  'polls.kind_open': 'Short answer',
-  'polls.options': 'Options (one per line)',
-  'polls.options_hint': 'One option per line',
-  'polls.anonymous': 'Anonymous',
-  'polls.create': 'Start poll',
-  'polls.need_options': 'Give at least two options.',
-  'polls.empty': 'No polls yet.',
-  'polls.new_badge': 'A new poll',
-  'polls.poll_aria': 'Poll: {q}',
-  'polls.yes': 'Yes',
-  'polls.no': 'No',
-  'polls.your_answer': 'Your answer',
-  'polls.submit': 'Answer',
-  'polls.change': 'Change answer',
-  'polls.pick': 'Choose an answer first.',
-  'polls.answered': 'Your answer is in. You can change it until the poll closes.',
-  'polls.closed_answered': 'The poll is closed. Your answer counted.',
-  'polls.closed': 'The poll is closed.',
-  'polls.close': 'Close',
-  'polls.close_aria': 'Close the poll {q}',
-  'polls.publish': 'Publish results',
-  'polls.publish_aria': 'Show the results of {q} to everyone',
-  'polls.status_open': 'Open: answers are coming in.',
-  'polls.status_closed': 'Closed.',
-  'polls.status_published': 'Results published.',
-  'polls.tally_count': '{n} answered',
-  'polls.results_count': 'Results: {n} answered',
-
-  'att.name': 'Name',
-  'att.present': 'Here now',
-  'att.minutes': 'Minutes',
-  'att.speaking': 'Speaking',
-  'att.chat': 'Chat',
-  'att.hands': 'Hands',
-  'att.polls': 'Poll answers',
-  'att.yes': 'yes',
-  'att.no': 'no',
-  'att.never': 'never came',
-  'att.seconds': '{n} s',
-  'att.csv': 'Attendance (CSV)',
-  'att.polls_csv': 'Polls (CSV)',
-
-  // The recordings page (web/recordings.html, js/recordings.js) and the right "record".
-  'right.record': 'start or stop recording',
-  'rec.title': 'Recordings',
-  'rec.list': 'Recordings of this lesson',
-  'rec.empty': 'No recordings yet.',
-  'rec.date': 'Date',
-  'rec.duration': 'Duration',
-  'rec.size': 'Size',
-  'rec.state': 'State',
-  'rec.actions': 'Actions',
-  'rec.play': 'Play',
-  'rec.play_aria': 'Play the recording of {date}',
-  'rec.download': 'Download',
-  'rec.download_aria': 'Download the recording of {date}',
-  'rec.state_recording': 'recording now',
-  'rec.state_finished': 'finished',
-  'rec.state_failed': 'stopped early ({reason})',
-  'rec.state_crashed': 'cut short by a server restart',
-  'rec.reason_disk_full': 'the disk was full',
-  'rec.reason_write_error': 'a write error',
-  'rec.size_mb': '{n} MB',
-  'rec.size_kb': '{n} KB',
-  'rec.player': 'Recording player',
-  'rec.replay': 'Chat and events',
-  'rec.replay_empty': 'Nothing happened yet at this point.',
-  'rec.polls': 'Polls',
-  'rec.seek_aria': 'Go to {time} in the recording',
-  'rec.started': 'Recording started',
-  'rec.stopped': 'Recording stopped',
-  'rec.joined': '{name} joined',
-  'rec.left': '{name} left',
-  'rec.away': '{name} lost the connection',
-  'rec.hand_up': '{name} raised a hand',
-  'rec.hand_down': '{name} lowered a hand',
-  'rec.stage': 'The stage shows {name}',
-  'rec.stage_none': 'The stage is empty',
-  'rec.poll': 'Poll: {q}',
-  'rec.poll_closed': 'Poll closed: {q}',
-  'rec.poll_results': 'Results of "{q}": {n} answered',
-  'rec.someone': 'someone',
-  'rec.no_link': 'Open this page with your lesson link (or sign in as staff).',
-  'rec.forbidden': 'This link does not open the recordings of this lesson.',
-  'rec.not_found': 'There is no such lesson.',
-  'rec.load_failed': 'The recordings could not be loaded.',
-
-  'right.publish': 'use the mic or camera',
-  'right.mute_others': 'mute others',
-  'right.admit': 'admit people',
-  'right.remove': 'remove people',
-  'right.lock': 'lock the lesson',
-  'right.end_lesson': 'end the lesson',
-  'right.raise_hand': 'raise a hand',
-  'right.give_floor': 'give the floor',
-  'right.manage_polls': 'manage polls',
-  'right.chat': 'chat',
-  'right.moderate_chat': 'moderate the chat',
-
-  'err.server': 'Server',
-  'err.closed': 'The connection to the server closed.',
-  'err.name': 'Please enter a name (1-64 characters).',
-  'err.pc_failed': 'The {label} connection failed (ICE {ice}).',
-  'err.transport': 'Sending media stopped ({reason}); it will restart.',
-  'err.forbidden': 'You are not allowed to {right}.',
-  'err.bad_token': 'This link is not valid.',
-  'err.token_expired': 'This link has expired.',
-  'err.wrong_lesson': 'This link is for another lesson.',
-  'err.revoked': 'This link was revoked.',
-  'err.link_used': 'This link is already in use.',
-  'err.removed': 'You were removed from this lesson.',
-  'err.replaced': 'You joined from another window.',
-  'err.lesson_full': 'The lesson is full.',
-  'err.lesson_locked': 'The lesson is locked.',
-  'err.lesson_ended': 'The lesson has ended.',
-  'err.not_found': 'Not found.',
-  'err.too_long': 'The message is too long.',
-  'err.rate_limited': 'Too many messages: wait a few seconds.',
-  'err.poll_closed': 'The poll is closed.',
-};
-
-const tables = { en };
-let table = en;
-
-export function setLanguage(lang) {
-  table = tables[lang] || en;
-  document.documentElement.lang = tables[lang] ? lang : 'en';
+export function onLanguageChange(fn) {
+  listeners.push(fn);
 }
 
 export function t(key, params) {
-  let s = table[key] ?? en[key];
+  let s = table[key] ?? (tables.en && tables.en[key]);
   if (s === undefined) return key;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined ? String(params[k]) : m));
   return s;
 }
 
 export function has(key) {
-  return table[key] !== undefined || en[key] !== undefined;
+  return table[key] !== undefined || Boolean(tables.en && tables.en[key] !== undefined);
+}
+
+// Shows key (with params) as el's text and remembers it for a language switch.
+export function setText(el, key, params) {
+  el.dataset.i18n = key;
+  if (params) el.dataset.i18nArgs = JSON.stringify(params);
+  else delete el.dataset.i18nArgs;
+  el.textContent = t(key, params);
+}
+
+// The same for aria-label.
+export function setAria(el, key, params) {
+  el.dataset.i18nAria = key;
+  if (params) el.dataset.i18nAriaArgs = JSON.stringify(params);
+  else delete el.dataset.i18nAriaArgs;
+  el.setAttribute('aria-label', t(key, params));
 }
 
 // A sentence for an error: a server `error` (or the SignalingError made from
@@ -334,9 +136,31 @@ export function describeError(e) {
   return e && e.message ? `${e.message} [${code}]` : String(e);
 }
 
+function args(json) {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    return undefined;
+  }
+}
+
 export function applyI18n(root) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n, args(el.dataset.i18nArgs));
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nAria, args(el.dataset.i18nAriaArgs)));
+  }
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+}
+
+// Dates and times in the viewer's locale.
+export function formatTime(ms) {
+  if (!ms) return '';
+  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+}
+
+export function formatDateTime(ms) {
+  if (!ms) return '';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 }

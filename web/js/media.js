@@ -19,11 +19,14 @@ let audioTrack = null;
 let videoTrack = null;
 let running = Promise.resolve();
 let hooks = { onState: () => {}, onError: () => {}, onPublished: () => {} };
-let wantVideo = true; // what the person chose when joining (?video=0, the checkbox)
+let wantVideo = true; // what the person chose when joining (?video=0, the pre-join screen)
+let devices = { camId: null, micId: null }; // chosen on the pre-join screen (null: the default)
+let screenTrack = null; // the screen share being sent (owned here)
 
 export function start(sig, options) {
   hooks = options;
   wantVideo = options.video !== false;
+  devices = { camId: options.camId || null, micId: options.micId || null };
   state.cam = wantVideo;
   publisher = new Publisher(sig, hooks.onState, { simulcast: SIMULCAST });
   return sync();
@@ -40,8 +43,17 @@ export function mayVideo() {
 }
 
 async function getTrack(kind) {
-  const stream = await navigator.mediaDevices.getUserMedia(kind === 'audio'
-    ? { audio: AUDIO, video: false } : { audio: false, video: SIMULCAST ? SIMULCAST_VIDEO : VIDEO });
+  const id = kind === 'audio' ? devices.micId : devices.camId;
+  const base = kind === 'audio' ? AUDIO : (SIMULCAST ? SIMULCAST_VIDEO : VIDEO);
+  const ask = (c) => navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: c, video: false } : { audio: false, video: c });
+  let stream;
+  try {
+    stream = await ask(id ? { ...base, deviceId: { exact: id } } : base);
+  } catch (e) {
+    // The chosen device went away (unplugged): any device of the kind.
+    if (!id || (e.name !== 'OverconstrainedError' && e.name !== 'NotFoundError')) throw e;
+    stream = await ask(base);
+  }
   return stream.getTracks()[0];
 }
 
@@ -70,12 +82,24 @@ async function apply() {
   }
   if (audioTrack) audioTrack.enabled = state.mic;
   if (!publisher) return; // left while asking for devices
+  if (screenTrack && !(allowed && mayVideo())) await stopScreen(); // the floor was taken
   const stream = new MediaStream([audioTrack, videoTrack].filter(Boolean));
   await publisher.set(audioTrack, videoTrack, stream);
   state.publishing = Boolean(audioTrack || videoTrack);
   state.publishedTracks = publisher.tracks;
   hooks.onPublished(publisher.pc, videoTrack ? stream : null);
   changed('media');
+}
+
+// The server closed the publish transport: a new connection, the same tracks
+// (a screen share ends: the person shares again if they want).
+export function restart() {
+  if (!publisher) return Promise.resolve();
+  publisher.close();
+  publisher = new Publisher(publisher.sig, hooks.onState, { simulcast: SIMULCAST });
+  screenTrack = stopTrack(screenTrack);
+  changed('media');
+  return sync();
 }
 
 export function sync() {
@@ -99,7 +123,63 @@ export function hasCamera() {
   return wantVideo;
 }
 
+// Screen sharing (getDisplayMedia), sent with Publisher.setScreen: staff,
+// and students allowed to publish video. Slides need few frames: at most
+// 1280 pixels wide and 10 frames a second keep it light for weak links.
+// onEnded runs when the share stops by itself (the browser's own "stop
+// sharing" button ends the track).
+export const SCREEN_CONSTRAINTS = { video: { width: { max: 1280 }, height: { max: 720 }, frameRate: { max: 10 } }, audio: false };
+
+export function mayScreen() {
+  return mayPublish() && mayVideo() && typeof navigator.mediaDevices.getDisplayMedia === 'function';
+}
+
+export function sharing() {
+  return screenTrack;
+}
+
+export async function startScreen(onEnded) {
+  if (screenTrack) return screenTrack;
+  const s = await navigator.mediaDevices.getDisplayMedia(SCREEN_CONSTRAINTS);
+  const track = s.getVideoTracks()[0];
+  if (!track) throw new Error('no screen track');
+  track.contentHint = 'detail';
+  return sendScreen(track, onEnded);
+}
+
+// Sends `track` as the screen share (tests give a canvas track here).
+export async function sendScreen(track, onEnded = () => {}) {
+  if (!publisher || typeof publisher.setScreen !== 'function') {
+    track.stop();
+    throw new Error('screen sharing is not available on this connection');
+  }
+  if (screenTrack && screenTrack !== track) screenTrack.stop();
+  screenTrack = track;
+  track.addEventListener('ended', () => {
+    if (screenTrack !== track) return;
+    stopScreen().finally(onEnded);
+  });
+  changed('media');
+  try {
+    await publisher.setScreen(track);
+  } catch (e) {
+    if (screenTrack === track) screenTrack = stopTrack(track);
+    changed('media');
+    throw e;
+  }
+  return track;
+}
+
+export async function stopScreen() {
+  const track = screenTrack;
+  screenTrack = null;
+  if (track) track.stop();
+  changed('media');
+  if (publisher && typeof publisher.setScreen === 'function') await publisher.setScreen(null);
+}
+
 export function stop() {
+  screenTrack = stopTrack(screenTrack);
   audioTrack = stopTrack(audioTrack);
   videoTrack = stopTrack(videoTrack);
   if (publisher) publisher.close();

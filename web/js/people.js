@@ -1,6 +1,8 @@
 // The participant list: everyone in the lesson with their role and state
-// (hand, floor, muted), and for staff the moderation buttons on each person:
-// give/take the floor, mute, stop video, remove.
+// (hand, floor, whether we hear their microphone, connection: here or
+// reconnecting, and the quality this page measures: quality.js), and for
+// staff the moderation buttons on each person: give/take the floor, mute,
+// stop video, remove.
 
 import { $, h } from './dom.js';
 import { t } from './i18n.js';
@@ -54,7 +56,13 @@ function badges(p) {
   const hand = state.hands.indexOf(p.id);
   if (hand >= 0) out.push(h('span', { class: 'badge hand', i18n: ['hands.badge', { n: hand + 1 }] }));
   if (state.floor.includes(p.id)) out.push(h('span', { class: 'badge floor', i18n: 'floor.badge' }));
-  if (p.away) out.push(h('span', { class: 'badge', i18n: 'people.away' }));
+  if (p.away) out.push(h('span', { class: 'badge away', i18n: 'people.away' }));
+  const q = (state.quality || {})[p.id];
+  if (!p.away && q) out.push(h('span', { class: `badge q ${q}`, i18n: `quality.${q}`, title: 'quality.title' }));
+  // Whose microphone reaches us now (an active audio track from them).
+  const mic = p.id === state.participant ? state.publishing && state.mic && !state.mutedBy
+    : (state.subscribeTracks || []).some((x) => x.participant === p.id && x.kind === 'audio' && x.active !== false);
+  out.push(h('span', { class: `badge mic ${mic ? 'on' : 'off'}`, i18n: mic ? 'people.mic_on' : 'people.mic_off' }));
   return out;
 }
 
@@ -62,6 +70,9 @@ function render(ctx) {
   const list = Object.values(state.participants)
     .sort((a, b) => (ORDER[a.role] ?? 3) - (ORDER[b.role] ?? 3) || String(a.name).localeCompare(String(b.name)));
   const ul = $('roster');
+  // Re-rendered every few seconds (quality): keep the keyboard focus.
+  const focused = ul.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = focused && focused.closest('li') ? [focused.closest('li').dataset.participant, focused.dataset.action] : null;
   ul.replaceChildren(...list.map((p) => h('li', { dataset: { participant: p.id }, class: 'person' },
     h('span', { class: 'who' },
       h('span', { class: 'name', text: p.name || p.id }),
@@ -69,9 +80,13 @@ function render(ctx) {
       p.role && p.role !== 'student' ? h('span', { class: 'role', i18n: `role.${p.role}` }) : null,
       ...badges(p)),
     isStaff() ? h('span', { class: 'actions' }, ...buttons(ctx, p)) : null)));
+  if (focusKey) {
+    const again = ul.querySelector(`li[data-participant="${CSS.escape(focusKey[0] || '')}"] [data-action="${CSS.escape(focusKey[1] || '')}"]`);
+    if (again) again.focus();
+  }
   $('people-count').textContent = String(list.length);
 }
 
 export function init(ctx) {
-  for (const topic of ['people', 'hands', 'floor', 'phase']) onChange(topic, () => render(ctx));
+  for (const topic of ['people', 'hands', 'floor', 'phase', 'quality', 'media', 'tracks']) onChange(topic, () => render(ctx));
 }

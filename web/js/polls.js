@@ -4,7 +4,7 @@
 // and see the results once published.
 
 import { $, h } from './dom.js';
-import { t, describeError } from './i18n.js';
+import { t, setAria, describeError } from './i18n.js';
 import { state, can, request, handle, onChange, changed } from './session.js';
 import { selected } from './tabs.js';
 
@@ -24,7 +24,7 @@ function upsert(x) {
     if (selected() !== 'polls' && !can('manage_polls')) {
       $('polls-badge').hidden = false;
       $('polls-badge').textContent = '!';
-      $('polls-badge').setAttribute('aria-label', t('polls.new_badge'));
+      setAria($('polls-badge'), 'polls.new_badge');
     }
   }
   for (const k of ['question', 'kind', 'options', 'anonymous', 'state', 'published']) if (x[k] !== undefined) p[k] = x[k];
@@ -131,6 +131,8 @@ function staffView(ctx, p) {
 }
 
 function render(ctx) {
+  // Yes/no options come in English: shown in the page's language (now).
+  for (const p of state.polls) p.labels = p.kind === 'yesno' ? [t('polls.yes'), t('polls.no')] : p.options || [];
   $('poll-form').hidden = !can('manage_polls');
   $('polls-empty').hidden = state.polls.length > 0;
   const list = [...state.polls].reverse();

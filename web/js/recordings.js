@@ -5,7 +5,7 @@
 // The link's token goes with every request (the server checks it); a
 // signed-in staff member needs none (the session cookie).
 
-import { t, setLanguage, applyI18n } from './i18n.js';
+import { t, initI18n, applyI18n, formatDateTime } from './i18n.js';
 import { $, h, show } from './dom.js';
 
 const lessonId = decodeURIComponent(location.pathname.split('/')[2] || '');
@@ -49,7 +49,7 @@ function fail(key) {
 let current = null;   // the recording in the player
 
 function row(r) {
-  const date = new Date(r.started_ms).toLocaleString();
+  const date = formatDateTime(r.started_ms);   // the viewer's locale
   const play = h('button', { type: 'button', i18n: 'rec.play', aria: ['rec.play_aria', { date }],
     onclick: () => open(r, true) });
   const dl = h('a', { href: withToken(r.file, 'download=1'), download: '', i18n: 'rec.download',
@@ -71,8 +71,6 @@ async function loadList() {
   if (!res.ok) return fail('rec.load_failed');
   const data = await res.json();
   if (data.lesson) {
-    setLanguage(data.lesson.language);
-    applyI18n(document);
     $('lesson-title').textContent = data.lesson.title;
     document.title = `${data.lesson.title} · ${t('rec.title')}`;
   }
@@ -192,5 +190,10 @@ async function open(r, play) {
 }
 
 for (const ev of ['timeupdate', 'seeked', 'loadedmetadata']) $('rec-video').addEventListener(ev, follow);
-applyI18n(document);
-loadList().catch(() => fail('rec.load_failed'));
+// The viewer's own language (stored or preferred), as on the lesson page.
+initI18n()
+  .then(() => {
+    applyI18n(document);
+    return loadList();
+  })
+  .catch(() => fail('rec.load_failed'));

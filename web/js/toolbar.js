@@ -1,16 +1,16 @@
-// The lesson's toolbar: own mic and camera, raise/lower hand (students),
-// mute all, lock and end (staff). Buttons show only what the person's role
-// may do; the server enforces it anyway.
+// The lesson's toolbar: own mic, camera and screen share, raise/lower hand
+// (students), mute all, lock and end (staff). Buttons show only what the
+// person's role may do; the server enforces it anyway.
 
 import { $ } from './dom.js';
-import { t } from './i18n.js';
+import { t, setText, setAria } from './i18n.js';
 import { state, can, onChange, changed } from './session.js';
 import * as media from './media.js';
 
 function setToggle(btn, pressed, textKey, ariaKey) {
   btn.setAttribute('aria-pressed', String(pressed));
-  btn.textContent = t(textKey);
-  btn.setAttribute('aria-label', t(ariaKey));
+  setText(btn, textKey);
+  setAria(btn, ariaKey);
 }
 
 function render() {
@@ -23,6 +23,10 @@ function render() {
   const camOn = allowed && media.mayVideo() && state.cam && media.hasCamera() && !state.videoStoppedBy;
   setToggle(cam, !camOn, camOn ? 'media.cam_on' : 'media.cam_off', camOn ? 'media.cam_on_aria' : 'media.cam_off_aria');
   cam.disabled = !allowed || !media.mayVideo();
+  const screen = $('btn-screen');
+  const sharing = Boolean(media.sharing());
+  screen.hidden = !(media.mayScreen() || sharing);
+  setToggle(screen, sharing, sharing ? 'screen.stop' : 'screen.start', sharing ? 'screen.stop_aria' : 'screen.start_aria');
   const hand = $('btn-hand');
   hand.hidden = !can('raise_hand');
   const raised = state.hands.includes(state.participant);
@@ -56,6 +60,20 @@ export function init(ctx) {
     media.setCam(!on).then(() => changed('toolbar'));
     changed('toolbar');
   });
+  $('btn-screen').addEventListener('click', async () => {
+    const btn = $('btn-screen');
+    btn.disabled = true;
+    try {
+      if (media.sharing()) await media.stopScreen();
+      else await media.startScreen(() => { changed('toolbar'); ctx.notice('screen.ended_notice'); });
+    } catch (e) {
+      // The person closed the browser's picker: not an error worth a banner.
+      if (e.name !== 'NotAllowedError' && e.name !== 'AbortError') ctx.showError(t('screen.failed', { error: e.message }));
+    } finally {
+      btn.disabled = false;
+      changed('toolbar');
+    }
+  });
   $('btn-hand').addEventListener('click', () => {
     const raised = state.hands.includes(state.participant);
     ctx.send({ type: raised ? 'hand_lower' : 'hand_raise' });
@@ -64,6 +82,20 @@ export function init(ctx) {
   $('btn-lock').addEventListener('click', () => ctx.send({ type: 'lesson_lock', locked: !state.locked }));
   $('btn-end').addEventListener('click', () => {
     if (window.confirm(t('lesson.end_confirm'))) ctx.send({ type: 'lesson_end' });
+  });
+  // Arrow keys move along the toolbar (WAI-ARIA toolbar pattern); Tab still
+  // stops at each control, as people who do not know the pattern expect.
+  $('toolbar').addEventListener('keydown', (ev) => {
+    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(ev.key)) return;
+    if (ev.target.tagName === 'SELECT') return; // arrows choose an option there
+    const items = [...$('toolbar').querySelectorAll('button, select, a[href]')]
+      .filter((el) => !el.disabled && !el.closest('[hidden]') && el.getClientRects().length);
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    const j = ev.key === 'Home' ? 0 : ev.key === 'End' ? items.length - 1
+      : (i + (ev.key === 'ArrowRight' ? 1 : items.length - 1)) % items.length;
+    ev.preventDefault();
+    items[j].focus();
   });
   for (const topic of ['phase', 'toolbar', 'media', 'hands', 'floor']) onChange(topic, render);
 }
