@@ -5,7 +5,7 @@
 // The link's token goes with every request (the server checks it); a
 // signed-in staff member needs none (the session cookie).
 
-import { t, initI18n, applyI18n, formatDateTime } from './i18n.js';
+import { t, initI18n, applyI18n, formatDateTime, locale } from './i18n.js';
 import { $, h, show } from './dom.js';
 
 const lessonId = decodeURIComponent(location.pathname.split('/')[2] || '');
@@ -24,9 +24,12 @@ export function clock(ms) {
   return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
 }
 
+// "12,3 МБ" / "12.3 MB": the unit and the number in the viewer's locale.
 function size(bytes) {
-  if (bytes >= 1e6) return t('rec.size_mb', { n: (bytes / 1e6).toFixed(1) });
-  return t('rec.size_kb', { n: Math.max(1, Math.round(bytes / 1e3)) });
+  const mb = bytes >= 1e6;
+  return new Intl.NumberFormat(locale(), {
+    style: 'unit', unit: mb ? 'megabyte' : 'kilobyte', maximumFractionDigits: mb ? 1 : 0,
+  }).format(mb ? bytes / 1e6 : Math.max(1, Math.round(bytes / 1e3)));
 }
 
 function stateText(r) {
