@@ -7,6 +7,8 @@
 
 CC      ?= cc
 PKGS    := libwebsockets openssl libsrtp2 jansson sqlite3
+# Recording (sfu/record): WebM muxing and the audio mix.
+PKGS    += libavformat libavcodec libavutil opus
 # Recursive on purpose: pkg-config only runs once set-up has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -67,6 +69,9 @@ $(B)/unit_tests: $(UNIT_OBJ) $(B)/libsabaq.a
 
 $(B)/unit_tests_asan: $(ASAN_UNIT_OBJ) $(ASAN_LIB_OBJ)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# The recording tests encode their synthetic video with libvpx (tests only).
+$(B)/unit_tests $(B)/unit_tests_asan: LDLIBS += $(shell pkg-config --libs vpx)
 
 unit: $(B)/unit_tests
 	./$(B)/unit_tests

@@ -15,6 +15,7 @@
 #include "io/cmd_queue.h"
 #include "io/udp.h"
 #include "io/worker.h"
+#include "record/recorder.h"
 
 /* Events are rare (a few per peer connection) but must not be lost while the
  * control thread is busy: room for every transport of a large lesson. */
@@ -28,6 +29,7 @@
 struct sfu {
     struct dtls_cert *cert;      /* owned; immutable once made, shared by the worker */
     struct worker *worker;       /* owned */
+    struct recorder *recorder;   /* owned: the recording thread and its rings */
     struct cmd_queue events;     /* worker -> control */
     uint16_t port;
     size_t n_announce;
@@ -49,6 +51,40 @@ static bool copy_announce(struct sfu *s, const struct sfu_config *cfg)
     return true;
 }
 
+/* Recorder callbacks, on the recorder thread. With one worker every
+ * producer lives on it; with several, send to the one that holds it. */
+static void recorder_tap_cb(void *arg, uint32_t producer_id, bool on)
+{
+    struct sfu *s = arg;
+    struct worker_cmd c = {.type = WORKER_CMD_PRODUCER_RECORD, .id = producer_id,
+                           .is_recorded = on};
+    if (worker_submit(s->worker, &c) != 0)
+        fprintf(stderr, "sabaq: recorder: worker queue full, producer %u not %s\n",
+                (unsigned)producer_id, on ? "tapped" : "untapped");
+}
+
+static void recorder_keyframe_cb(void *arg, uint32_t producer_id)
+{
+    struct sfu *s = arg;
+    struct worker_cmd c = {.type = WORKER_CMD_PRODUCER_REQUEST_KEYFRAME, .id = producer_id};
+    worker_submit(s->worker, &c);
+}
+
+static struct recorder *open_recorder(struct sfu *s)
+{
+    struct recorder_config rc = {
+        .n_taps = 1,
+        .events = &s->events,
+        .tap = recorder_tap_cb,
+        .request_keyframe = recorder_keyframe_cb,
+        .arg = s,
+    };
+    struct recorder *r = recorder_new(&rc);
+    if (!r)
+        fprintf(stderr, "sabaq: cannot create the recorder\n");
+    return r;
+}
+
 static struct worker *open_worker(struct sfu *s, const struct sfu_config *cfg)
 {
     const char *addr = cfg->bind_address ? cfg->bind_address : "::";
@@ -65,6 +101,7 @@ static struct worker *open_worker(struct sfu *s, const struct sfu_config *cfg)
         .consent_timeout_ms =
             cfg->consent_timeout_ms ? cfg->consent_timeout_ms : DEFAULT_CONSENT_TIMEOUT_MS,
         .events = &s->events,
+        .record_tap = recorder_tap(s->recorder, 0),
     };
     struct worker *w = worker_new(&wc);
     if (!w) {
@@ -100,11 +137,21 @@ struct sfu *sfu_start(const struct sfu_config *cfg)
     if (cmd_queue_init(&s->events, sizeof(struct sfu_event), EVENT_QUEUE_CAP, cfg->wake,
                        cfg->wake_arg) != 0)
         goto fail_cert;
+    s->recorder = open_recorder(s);
+    if (!s->recorder)
+        goto fail_events;
     s->worker = open_worker(s, cfg);
     if (!s->worker)
-        goto fail_events;
+        goto fail_recorder;
     s->port = worker_port(s->worker);
+    if (recorder_start(s->recorder) != 0) {
+        fprintf(stderr, "sabaq: cannot start the recorder thread\n");
+        worker_free(s->worker);
+        goto fail_recorder;
+    }
     return s;
+fail_recorder:
+    recorder_free(s->recorder);
 fail_events:
     cmd_queue_destroy(&s->events);
 fail_cert:
@@ -118,7 +165,12 @@ void sfu_stop(struct sfu *s)
 {
     if (!s)
         return;
+    /* The recorder first: it finishes open files and may still ask the
+     * worker to untap; the worker may still write into the recorder's rings
+     * until it is freed, so the rings go last. */
+    recorder_stop(s->recorder);
     worker_free(s->worker); /* stops and joins first: nothing pushes events after */
+    recorder_free(s->recorder);
     cmd_queue_destroy(&s->events);
     dtls_cert_free(s->cert);
     free(s);
@@ -249,36 +301,49 @@ int sfu_consumer_set_producer(struct sfu *s, uint32_t consumer_id, uint32_t prod
     return worker_submit(s->worker, &c);
 }
 
-/* The recording engine is not built yet: the entry points exist so the
- * control plane can be written against them. */
+/* Recording: commands for the recorder thread (sfu/record/recorder.h). */
+static int submit_recording(struct sfu *s, enum recorder_cmd_type type, uint32_t recording_id,
+                            uint32_t producer_id)
+{
+    if (!s || !recording_id)
+        return -SQ_EINVAL;
+    struct recorder_cmd c = {.type = type, .recording_id = recording_id,
+                             .producer_id = producer_id};
+    return recorder_submit(s->recorder, &c);
+}
+
 int sfu_recording_start(struct sfu *s, uint32_t recording_id, const char *dir_path)
 {
-    (void)s, (void)recording_id, (void)dir_path;
-    return -SQ_EUNSUPPORTED;
+    if (!s || !recording_id || !dir_path || !*dir_path)
+        return -SQ_EINVAL;
+    struct recorder_cmd c = {.type = RECORDER_CMD_START, .recording_id = recording_id};
+    if (!copy_str(c.dir_path, RECORDER_PATH_MAX, dir_path))
+        return -SQ_EINVAL;
+    return recorder_submit(s->recorder, &c);
 }
 
 int sfu_recording_stop(struct sfu *s, uint32_t recording_id)
 {
-    (void)s, (void)recording_id;
-    return -SQ_EUNSUPPORTED;
+    return submit_recording(s, RECORDER_CMD_STOP, recording_id, 0);
 }
 
 int sfu_recording_set_video(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    return submit_recording(s, RECORDER_CMD_SET_VIDEO, recording_id, producer_id);
 }
 
 int sfu_recording_add_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    if (!producer_id)
+        return -SQ_EINVAL;
+    return submit_recording(s, RECORDER_CMD_ADD_AUDIO, recording_id, producer_id);
 }
 
 int sfu_recording_remove_audio(struct sfu *s, uint32_t recording_id, uint32_t producer_id)
 {
-    (void)s, (void)recording_id, (void)producer_id;
-    return -SQ_EUNSUPPORTED;
+    if (!producer_id)
+        return -SQ_EINVAL;
+    return submit_recording(s, RECORDER_CMD_REMOVE_AUDIO, recording_id, producer_id);
 }
 
 int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_t width,

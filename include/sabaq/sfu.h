@@ -74,7 +74,25 @@ int sfu_consumer_set_preferred_size(struct sfu *s, uint32_t consumer_id, uint16_
  * <dir_path>/recording.webm in real time; set_video picks the one video
  * source (the stage; 0 = none) and asks it for a keyframe; every added audio
  * producer is mixed into one Opus track. stop finishes the file (within
- * 10 s) and ends with SFU_EVENT_RECORDING_STOPPED, as does a write error. */
+ * 10 s) and ends with SFU_EVENT_RECORDING_STOPPED, as does a write error.
+ *
+ * Details (sfu/record/): every call only queues a command for the recorder
+ * thread (0, -SQ_EINVAL for id 0 / empty path / producer 0, -SQ_ELIMIT when
+ * its queue is full); nothing comes back but the one STOPPED event, which
+ * also reports a start that failed (directory or file not creatable:
+ * "write_error", ENOSPC: "disk_full"). dir_path is made if missing (one
+ * level, mode 0755); the file name is always "recording.webm". The file is
+ * WebM, VP8 (the stage's frames as sent, never re-encoded; a switch
+ * continues the same track from the new source's keyframe) + Opus (mono
+ * 48 kHz, the mix), timestamps from 0 = start; clusters of <= 1 s are
+ * flushed as they close, so the file plays while written and a killed
+ * server leaves it readable up to its last second. The header waits for the
+ * first keyframe (<= 3 s; the video track's size comes from it); audio is
+ * mixed 200 ms behind real time. At most 32 audio producers per recording
+ * (more are ignored and logged); a paused (muted) producer contributes
+ * silence. Of a simulcast producer the best layer arriving is recorded (and
+ * kept wanted). sfu_stop finishes open recordings (trailer) without events.
+ * A recording id may be started again only after its STOPPED event. */
 int sfu_recording_start(struct sfu *s, uint32_t recording_id, const char *dir_path);
 int sfu_recording_stop(struct sfu *s, uint32_t recording_id);
 int sfu_recording_set_video(struct sfu *s, uint32_t recording_id, uint32_t producer_id);

@@ -114,7 +114,7 @@ static const char *cmd_name(enum worker_cmd_type t)
     static const char *const names[] = {
         "stop", "transport_create", "transport_close", "producer_create", "producer_close",
         "producer_set_paused", "producer_request_keyframe", "consumer_create", "consumer_close",
-        "consumer_set_preferred_size", "consumer_set_producer",
+        "consumer_set_preferred_size", "consumer_set_producer", "producer_record",
     };
     return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -161,6 +161,10 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
         break;
     case WORKER_CMD_CONSUMER_SET_PRODUCER:
         rc = rtc_core_consumer_set_producer(core, c->id, c->producer_id, now);
+        break;
+    case WORKER_CMD_PRODUCER_RECORD:
+        rc = rtc_core_producer_set_recorded(core, c->id, c->is_recorded, now);
+        is_close = !c->is_recorded; /* letting go of a producer closed since is normal */
         break;
     case WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE:
         rc = rtc_core_consumer_set_preferred_size(core, c->id, c->u.size.width, c->u.size.height,
@@ -318,6 +322,7 @@ struct worker *worker_new(const struct worker_config *cfg)
         .emit_arg = w,
         /* Sender reports carry wall-clock NTP before a publisher sends its own SR. */
         .wallclock_offset_us = (int64_t)(sq_wallclock_us() - sq_now_us()),
+        .record_tap = cfg->record_tap,
     };
     w->core = rtc_core_new(&cc);
     if (!w->core)

@@ -35,6 +35,7 @@ enum worker_cmd_type {
     WORKER_CMD_CONSUMER_CLOSE,
     WORKER_CMD_CONSUMER_SET_PREFERRED_SIZE,
     WORKER_CMD_CONSUMER_SET_PRODUCER,
+    WORKER_CMD_PRODUCER_RECORD,  /* recording (sfu/record): tap on or off */
 };
 
 /* A command carries copies of everything it refers to: the caller's strings
@@ -45,6 +46,7 @@ struct worker_cmd {
     uint32_t transport_id;       /* producer and consumer create */
     uint32_t producer_id;        /* consumer create, consumer set producer */
     bool paused;
+    bool is_recorded;            /* producer record: a recording takes it (or no longer) */
     union {
         struct {
             char ufrag[WORKER_UFRAG_MAX + 1];
@@ -65,9 +67,11 @@ struct worker_config {
     struct dtls_cert *cert;      /* borrowed: outlives the worker */
     uint32_t consent_timeout_ms;
     struct cmd_queue *events;    /* borrowed: worker -> control events (struct sfu_event) */
+    struct record_tap *record_tap; /* borrowed: this worker's ring to the recorder, or NULL */
 };
 
 struct worker;
+struct record_tap;
 
 /* Makes the worker (its epoll, eventfd, queue, batches and core) without
  * starting it. NULL on failure; the fd is closed either way. */

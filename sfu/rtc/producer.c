@@ -11,6 +11,7 @@
 
 #include "sabaq/error.h"
 #include "sabaq/vp8.h"
+#include "record/record_tap.h"
 #include "rtc/consumer.h"
 #include "rtc/feedback.h"
 #include "rtc/nack_cache.h"
@@ -310,6 +311,9 @@ void producer_receive_rtp(struct producer *p, uint8_t *buf, size_t len,
         env->more.drop_paused++;
         return;
     }
+    /* Recording: a copy into the recorder's ring (no lock, no malloc). */
+    if (p->record_refs)
+        record_tap_packet(env->record_tap, p, &pkt, now_us);
     router_route_rtp(p, &pkt, now_us);
 }
 

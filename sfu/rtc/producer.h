@@ -120,6 +120,10 @@ struct producer {
     uint64_t created_us;
     uint64_t packets, bytes;     /* all layers */
     struct speaking speaking;    /* audio with audio-level: who speaks (speaking.h) */
+    /* Recording (sfu/record/record_tap.c): how many recordings take this
+     * producer; of simulcast, the layer they get and the one to move to. */
+    uint8_t record_refs;
+    uint8_t record_layer, record_next_layer;
 };
 
 /* 0 or -SQ_EINVAL (not audio/video, no clock rate) / -SQ_ENOMEM. */

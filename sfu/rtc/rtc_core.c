@@ -12,6 +12,7 @@
 #include "sabaq/clock.h"
 #include "sabaq/error.h"
 #include "sabaq/stun.h"
+#include "record/record_tap.h"
 #include "rtc/bwe.h"
 #include "rtc/consumer.h"
 #include "rtc/idmap.h"
@@ -45,6 +46,7 @@ struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg)
     c->env.wallclock_offset_us = cfg->wallclock_offset_us;
     c->env.emit = cfg->emit;
     c->env.emit_arg = cfg->emit_arg;
+    c->env.record_tap = cfg->record_tap;
     c->env.twcc_scratch = malloc(sizeof(*c->env.twcc_scratch));
     list_init(&c->all);
     list_init(&c->handshaking);
@@ -310,6 +312,22 @@ int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t 
     if (rc < 0)
         consumer_free(k);
     return rc;
+}
+
+int rtc_core_producer_set_recorded(struct rtc_core *c, uint32_t producer_id, bool on,
+                                   uint64_t now_us)
+{
+    struct producer *p = idmap_get(&c->producers, producer_id);
+    if (!p)
+        return -SQ_ENOTFOUND;
+    c->env.now_us = now_us;
+    record_tap_producer(p, on, now_us);
+    return 0;
+}
+
+void rtc_core_set_record_tap(struct rtc_core *c, struct record_tap *tap)
+{
+    c->env.record_tap = tap;
 }
 
 int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id)

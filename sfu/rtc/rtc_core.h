@@ -17,6 +17,7 @@
 #include "rtc/datagram.h"
 
 struct rtc_core;
+struct record_tap;
 
 struct rtc_core_config {
     struct dtls_cert *cert;          /* borrowed: outlives the core */
@@ -28,6 +29,9 @@ struct rtc_core_config {
      * reports (the core never reads a clock). The worker sets it to
      * sq_wallclock_us() - sq_now_us(); 0 in simulations. */
     int64_t wallclock_offset_us;
+    /* Recording: where recorded producers' packets are copied (sfu/record/
+     * record_tap.h); borrowed, NULL = no recorder. */
+    struct record_tap *record_tap;
 };
 
 struct rtc_core *rtc_core_new(const struct rtc_core_config *cfg);
@@ -55,6 +59,12 @@ int rtc_core_producer_request_keyframe(struct rtc_core *c, uint32_t producer_id,
 int rtc_core_consumer_create(struct rtc_core *c, uint32_t consumer_id, uint32_t transport_id,
                              uint32_t producer_id, const struct sdp_outgoing *out, uint64_t now_us);
 int rtc_core_consumer_close(struct rtc_core *c, uint32_t consumer_id);
+/* A recording starts (true) or stops (false) taking a producer's packets
+ * (sfu/record/record_tap.h). 0 or -SQ_ENOTFOUND. */
+int rtc_core_producer_set_recorded(struct rtc_core *c, uint32_t producer_id, bool on,
+                                   uint64_t now_us);
+/* Replaces the config's record_tap (tests, and a worker attached later). */
+void rtc_core_set_record_tap(struct rtc_core *c, struct record_tap *tap);
 /* sfu_consumer_set_producer's twin (producer 0 = idle): 0, -SQ_ENOTFOUND,
  * -SQ_EINVAL (another kind). */
 int rtc_core_consumer_set_producer(struct rtc_core *c, uint32_t consumer_id, uint32_t producer_id,

@@ -31,6 +31,8 @@ struct rtc_counters {
     uint64_t rr_sent, sr_sent, twcc_sent, remb_sent;
 };
 
+struct record_tap;
+
 struct rtc_env {
     struct tx_batch *tx;         /* borrowed: the core's config */
     struct dtls_cert *cert;      /* borrowed */
@@ -42,6 +44,7 @@ struct rtc_env {
     void (*emit)(void *arg, const struct sfu_event *ev);
     void *emit_arg;              /* borrowed */
     struct rtcp_twcc *twcc_scratch; /* owned by the core: too big for a stack frame */
+    struct record_tap *record_tap; /* borrowed: the recorder's ring (sfu/record), or NULL */
     uint64_t now_us;             /* the loop turn's time, set by each rtc_core entry point
                                   * (libuv's uv_now): the send time bwe.c records */
 };
