@@ -225,7 +225,7 @@ const en = {
   'att.polls_csv': 'Polls (CSV)',
 
   // The recordings page (web/recordings.html, js/recordings.js) and the right "record".
-  'right.record': 'start or stop recording',
+  'right.record': 'record the lesson',
   'rec.title': 'Recordings',
   'rec.list': 'Recordings of this lesson',
   'rec.empty': 'No recordings yet.',

@@ -5,8 +5,13 @@
 // The link's token goes with every request (the server checks it); a
 // signed-in staff member needs none (the session cookie).
 
-import { t, setLanguage, applyI18n } from './i18n.js';
+// A namespace import: the page works with the i18n module as it is on main
+// (synchronous English table, setLanguage(lang)) and as it becomes with the
+// message files (initI18n() loads them and picks the person's language).
+import * as i18n from './i18n.js';
 import { $, h, show } from './dom.js';
+
+const { t, applyI18n } = i18n;
 
 const lessonId = decodeURIComponent(location.pathname.split('/')[2] || '');
 const params = new URLSearchParams(location.search);
@@ -71,7 +76,8 @@ async function loadList() {
   if (!res.ok) return fail('rec.load_failed');
   const data = await res.json();
   if (data.lesson) {
-    setLanguage(data.lesson.language);
+    // Without message files (main today): the lesson's language, as the lesson page.
+    if (!i18n.initI18n && i18n.setLanguage) i18n.setLanguage(data.lesson.language);
     applyI18n(document);
     $('lesson-title').textContent = data.lesson.title;
     document.title = `${data.lesson.title} · ${t('rec.title')}`;
@@ -192,5 +198,8 @@ async function open(r, play) {
 }
 
 for (const ev of ['timeupdate', 'seeked', 'loadedmetadata']) $('rec-video').addEventListener(ev, follow);
-applyI18n(document);
-loadList().catch(() => fail('rec.load_failed'));
+(async () => {
+  if (i18n.initI18n) await i18n.initI18n();
+  applyI18n(document);
+  await loadList();
+})().catch(() => fail('rec.load_failed'));
