@@ -83,12 +83,21 @@ static void decoder_free(struct rx_decoder *d)
     free(d);
 }
 
-/* "p1 p1-0": the publisher's mid is after the last '-' of the track id. */
+/* Sabaq's subscribe slots are "slot-3 stage-3", "slot-4 speaker-4": the stage
+ * slot carries the newest screen share, which in this scenario the teacher
+ * always sends, and the speaker slots the cameras. Per-track offers (other
+ * servers) are "p1 p1-0": the publisher's mid after the last '-'. */
 static enum rx_kind kind_of(const struct sdp_media *m)
 {
     if (m->kind == SDP_KIND_AUDIO)
         return RX_AUDIO;
     const char *msid = m->msid[0] || !m->n_ssrcs ? m->msid : m->ssrcs[0].msid;
+    const char *track = strchr(msid, ' ');
+    track = track ? track + 1 : msid;
+    if (strncmp(track, "stage-", 6) == 0)
+        return RX_SCREEN;
+    if (strncmp(track, "speaker-", 8) == 0)
+        return RX_CAMERA;
     const char *dash = strrchr(msid, '-');
     return dash && strcmp(dash + 1, BOT_MID_SCREEN) == 0 ? RX_SCREEN : RX_CAMERA;
 }
