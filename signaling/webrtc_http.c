@@ -35,6 +35,71 @@ void webrtc_http_reply(struct http_response *rs, int status, const char *fmt, ..
         memcpy(rs->body, text, (size_t)n);
 }
 
+bool webrtc_http_wants(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return path[0] == '/' && strncmp(path + 1, prefix, n) == 0 &&
+           (path[1 + n] == '\0' || path[1 + n] == '/');
+}
+
+/* The checks of a POST before its offer is read. True with the token in
+ * out (cap bytes), else false with rs set. */
+static bool post_token(const struct webrtc_http_endpoint *ep, const struct http_request *rq,
+                       const char *content_type, char *out, size_t cap,
+                       struct http_response *rs)
+{
+    if (!webrtc_http_is_sdp(content_type)) {
+        webrtc_http_reply(rs, 415, "the offer must be sent as Content-Type: application/sdp");
+        return false;
+    }
+    if (rq->body_len > ep->max_body) {
+        webrtc_http_reply(rs, 413, "the offer is larger than %zu KiB", ep->max_body / 1024);
+        return false;
+    }
+    if (!webrtc_http_bearer(rq->authorization, out, cap)) {
+        webrtc_http_reply(rs, 401, "%s", ep->no_token);
+        return false;
+    }
+    return true;
+}
+
+void webrtc_http_handle(const struct webrtc_http_endpoint *ep, void *owner,
+                        const struct http_request *rq, const char *content_type, bool too_large,
+                        struct http_response *rs, const char **allow)
+{
+    memset(rs, 0, sizeof(*rs));
+    *allow = NULL;
+    char lesson[WEBRTC_HTTP_LESSON_CAP], session[WEBRTC_HTTP_SESSION_LEN + 1];
+    char token[WEBRTC_HTTP_TOKEN_MAX];
+    if (!webrtc_http_split_path(rq->path, ep->prefix, lesson, sizeof(lesson), session,
+                                sizeof(session))) {
+        webrtc_http_reply(rs, 404, "use /%s/<lesson id>", ep->prefix);
+        return;
+    }
+    const char *m = rq->method;
+    if (strcmp(m, "OPTIONS") == 0) {
+        rs->status = 204;
+        *allow = ep->allow;
+    } else if (strcmp(m, "POST") == 0 && !session[0]) {
+        if (too_large)
+            webrtc_http_reply(rs, 413, "the offer is larger than %zu KiB", ep->max_body / 1024);
+        else if (post_token(ep, rq, content_type, token, sizeof(token), rs))
+            ep->post(owner, rq, lesson, token, rs);
+    } else if (strcmp(m, "DELETE") == 0 && session[0]) {
+        ep->delete(owner, lesson, session, rs);
+    } else {
+        /* PATCH (trickle ICE, ICE restart) is not supported: RFC 9725 and
+         * the WHEP draft allow 405. */
+        webrtc_http_reply(rs, 405, "%s is not supported here; allowed: %s", m, ep->allow);
+        *allow = ep->allow;
+    }
+}
+
+bool webrtc_http_never_connected(bool is_connected, uint64_t created_ms, uint64_t now_ms)
+{
+    return !is_connected && now_ms - created_ms >= WEBRTC_HTTP_CONNECT_MS;
+}
+
 bool webrtc_http_split_path(const char *path, const char *prefix, char *lesson, size_t lcap,
                             char *session, size_t scap)
 {

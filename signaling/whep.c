@@ -26,9 +26,6 @@
 #include "whep_speaker.h"
 
 #define RECHECK_MS 5000   /* how often a viewer's token is checked again */
-/* A player that never connects (crashed, blocked UDP) would hold its seat
- * for ever: the media plane times out consent only once ICE has started. */
-#define CONNECT_MS 30000
 
 struct whep_viewer {
     struct whep *w;                    /* borrowed */
@@ -193,7 +190,7 @@ size_t whep_viewers(const struct whep *w)
 
 bool whep_wants(const char *path)
 {
-    return strncmp(path, "/whep", 5) == 0 && (path[5] == '\0' || path[5] == '/');
+    return webrtc_http_wants(path, "whep");
 }
 
 /* Why this viewer may no longer watch, or NULL. */
@@ -202,7 +199,7 @@ static const char *still_allowed(struct whep *w, struct whep_viewer *v)
     struct signaling *s = w->sig;
     if (v->l->def.ended_ms)
         return "the lesson ended";
-    if (!v->is_connected && s->now_ms - v->created_ms >= CONNECT_MS)
+    if (webrtc_http_never_connected(v->is_connected, v->created_ms, s->now_ms))
         return "its player never connected";
     if (s->now_ms - v->checked_ms < RECHECK_MS || !s->store)
         return NULL;
@@ -389,22 +386,22 @@ static int admit(const struct access_grant *g, const struct lesson *l,
 }
 
 static void start_viewer(struct whep *w, struct whep_viewer *v, const struct sdp_session *offer,
-                         struct whep_response *rs)
+                         struct http_response *rs)
 {
     char ufrag[PARTICIPANT_UFRAG_LEN + 1], pwd[PARTICIPANT_PWD_LEN + 1];
     participant_random_token(ufrag, PARTICIPANT_UFRAG_LEN);
     participant_random_token(pwd, PARTICIPANT_PWD_LEN);
     struct sdp_outgoing audio, video;
-    char *text = answer(w, offer, ufrag, pwd, v->l->id, &audio, &video, &rs->http);
-    if (!text || open_media(w, v, offer, ufrag, pwd, &audio, &video, &rs->http) < 0) {
+    char *text = answer(w, offer, ufrag, pwd, v->l->id, &audio, &video, rs);
+    if (!text || open_media(w, v, offer, ufrag, pwd, &audio, &video, rs) < 0) {
         free(text);
         return;
     }
-    rs->http.status = 201;
-    snprintf(rs->http.content_type, sizeof(rs->http.content_type), "application/sdp");
-    rs->http.body = text;
-    rs->http.body_len = strlen(text);
-    snprintf(rs->http.location, sizeof(rs->http.location), "/whep/%s/%s", v->l->id, v->id);
+    rs->status = 201;
+    snprintf(rs->content_type, sizeof(rs->content_type), "application/sdp");
+    rs->body = text;
+    rs->body_len = strlen(text);
+    snprintf(rs->location, sizeof(rs->location), "/whep/%s/%s", v->l->id, v->id);
     v->checked_ms = v->created_ms = w->sig->now_ms;
     v->next = w->viewers;
     w->viewers = v;
@@ -417,39 +414,24 @@ static void start_viewer(struct whep *w, struct whep_viewer *v, const struct sdp
     tell_staff(w, v->l);
 }
 
-static void handle_post(struct whep *w, const struct http_request *rq, const char *content_type,
-                        const char *lesson_id, struct whep_response *rs)
+static void post_session(void *owner, const struct http_request *rq, const char *lesson_id,
+                         const char *token, struct http_response *rs)
 {
+    struct whep *w = owner;
     struct signaling *s = w->sig;
-    char token[WEBRTC_HTTP_TOKEN_MAX];
-    if (!webrtc_http_is_sdp(content_type)) {
-        webrtc_http_reply(&rs->http, 415, "the offer must be sent as Content-Type: "
-                                          "application/sdp");
-        return;
-    }
-    if (rq->body_len > WHEP_MAX_BODY) {
-        webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB",
-                          WHEP_MAX_BODY / 1024);
-        return;
-    }
-    if (!webrtc_http_bearer(rq->authorization, token, sizeof(token))) {
-        webrtc_http_reply(&rs->http, 401, "send a lesson link's token as Authorization: "
-                                          "Bearer <token>");
-        return;
-    }
     struct access_grant g;
-    if (webrtc_http_check_token(s, token, lesson_id, &g, &rs->http) < 0)
+    if (webrtc_http_check_token(s, token, lesson_id, &g, rs) < 0)
         return;
-    struct sdp_session *offer = webrtc_http_parse_offer(rq->body, rq->body_len, &rs->http);
+    struct sdp_session *offer = webrtc_http_parse_offer(rq->body, rq->body_len, rs);
     if (!offer)
         return;
     struct lesson *l = lesson_find(s, g.def.id);
     if (!l && !(l = lesson_open(s, &g.def)))
-        webrtc_http_reply(&rs->http, 500, "out of memory");
+        webrtc_http_reply(rs, 500, "out of memory");
     struct whep_viewer *v = NULL;
-    if (l && admit(&g, l, &rs->http) == 0) {
+    if (l && admit(&g, l, rs) == 0) {
         if (!(v = calloc(1, sizeof(*v))))
-            webrtc_http_reply(&rs->http, 500, "out of memory");
+            webrtc_http_reply(rs, 500, "out of memory");
     }
     if (v) {
         v->w = w;
@@ -457,7 +439,7 @@ static void handle_post(struct whep *w, const struct http_request *rq, const cha
         webrtc_http_session_id(v->id);
         snprintf(v->token, sizeof(v->token), "%s", token);
         start_viewer(w, v, offer, rs);
-        if (rs->http.status != 201)
+        if (rs->status != 201)
             free(v);
     }
     free(offer);
@@ -465,47 +447,27 @@ static void handle_post(struct whep *w, const struct http_request *rq, const cha
         lesson_maybe_free(l);   /* refused: do not keep a lesson nobody is in */
 }
 
-static void handle_delete(struct whep *w, const char *lesson, const char *session,
-                          struct whep_response *rs)
+static void delete_session(void *owner, const char *lesson, const char *session,
+                           struct http_response *rs)
 {
+    struct whep *w = owner;
     for (struct whep_viewer *v = w->viewers; v; v = v->next)
         if (strcmp(v->id, session) == 0 && strcmp(v->l->id, lesson) == 0) {
             end_viewer(w, v, "DELETE");
-            webrtc_http_reply(&rs->http, 200, "session ended");
+            webrtc_http_reply(rs, 200, "session ended");
             return;
         }
-    webrtc_http_reply(&rs->http, 404, "no such WHEP session");
+    webrtc_http_reply(rs, 404, "no such WHEP session");
 }
+
+static const struct webrtc_http_endpoint endpoint = {
+    .prefix = "whep", .allow = WHEP_ALLOW, .max_body = WHEP_MAX_BODY,
+    .no_token = "send a lesson link's token as Authorization: Bearer <token>",
+    .post = post_session, .delete = delete_session,
+};
 
 void whep_handle(struct whep *w, const struct http_request *rq, const char *content_type,
                  bool too_large, struct whep_response *rs)
 {
-    memset(rs, 0, sizeof(*rs));
-    char lesson[65], session[WEBRTC_HTTP_SESSION_LEN + 1];
-    if (!webrtc_http_split_path(rq->path, "whep", lesson, sizeof(lesson), session,
-                                sizeof(session))) {
-        webrtc_http_reply(&rs->http, 404, "use /whep/<lesson id>");
-        return;
-    }
-    const char *m = rq->method;
-    if (strcmp(m, "OPTIONS") == 0) {
-        rs->http.status = 204;
-        rs->allow = WHEP_ALLOW;
-        return;
-    }
-    if (strcmp(m, "POST") == 0 && !session[0]) {
-        if (too_large)
-            webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB",
-                              WHEP_MAX_BODY / 1024);
-        else
-            handle_post(w, rq, content_type, lesson, rs);
-        return;
-    }
-    if (strcmp(m, "DELETE") == 0 && session[0]) {
-        handle_delete(w, lesson, session, rs);
-        return;
-    }
-    /* PATCH (trickle ICE, ICE restart) is not supported: the draft allows 405. */
-    webrtc_http_reply(&rs->http, 405, "%s is not supported here; allowed: %s", m, WHEP_ALLOW);
-    rs->allow = WHEP_ALLOW;
+    webrtc_http_handle(&endpoint, w, rq, content_type, too_large, &rs->http, &rs->allow);
 }

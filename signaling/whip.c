@@ -24,16 +24,12 @@
 #define SESSION_ID_LEN WEBRTC_HTTP_SESSION_LEN
 #define REQ_JOIN 1
 #define REQ_PUBLISH 2
-/* A publisher that never connects (UDP blocked, the client gave up) would
- * stay in the lesson for ever: the media plane times out consent only once
- * ICE has started. */
-#define CONNECT_MS 30000
 
 struct whip_session {
     struct whip *w;                 /* borrowed */
     struct participant *p;          /* owned by signaling until signaling_disconnect */
     char id[SESSION_ID_LEN + 1];
-    char lesson[65];
+    char lesson[WEBRTC_HTTP_LESSON_CAP];
     int want_req;                   /* the reply being waited for, 0 when none */
     json_t *reply;                  /* owned: that reply once it came */
     bool closed;                    /* the lesson closed the "socket" (leave, removed) */
@@ -127,7 +123,8 @@ static void sweep(struct whip *w)
 {
     for (struct whip_session *ws = w->sessions, *next; ws; ws = next) {
         next = ws->next;
-        bool never = !ws->is_connected && w->sig->now_ms - ws->created_ms >= CONNECT_MS;
+        bool never = webrtc_http_never_connected(ws->is_connected, ws->created_ms,
+                                                 w->sig->now_ms);
         if (ws->closed || ws->media_gone || never) {
             signaling_log(w->sig, "whip: session %s ended (%s)", ws->id,
                           ws->closed ? "left the lesson"
@@ -180,7 +177,7 @@ size_t whip_sessions(const struct whip *w)
 
 bool whip_wants(const char *path)
 {
-    return strncmp(path, "/whip", 5) == 0 && (path[5] == '\0' || path[5] == '/');
+    return webrtc_http_wants(path, "whip");
 }
 
 /* ---- responses ----------------------------------------------------------- */
@@ -220,7 +217,7 @@ static void query_name(const char *query, char *out, size_t cap)
 /* The join, then the publish, as a WebSocket client would send them. */
 static void start_session(struct whip *w, struct whip_session *ws, const char *token,
                           const char *name, const struct http_request *rq,
-                          struct whip_response *rs)
+                          struct http_response *rs)
 {
     json_t *r = session_call(ws, json_pack("{s:s, s:s, s:s, s:s}", "type", "join", "token",
                                            token, "name", name, "lesson", ws->lesson),
@@ -230,9 +227,9 @@ static void start_session(struct whip *w, struct whip_session *ws, const char *t
         const char *code = json_string_value(json_object_get(r, "code"));
         const char *why = json_string_value(json_object_get(r, "message"));
         if (type && strcmp(type, "lobby_wait") == 0)
-            webrtc_http_reply(&rs->http, 403, "the lesson has a lobby: a WHIP publisher cannot wait in it");
+            webrtc_http_reply(rs, 403, "the lesson has a lobby: a WHIP publisher cannot wait in it");
         else
-            webrtc_http_reply(&rs->http, status_of(code), "%s", why ? why : "cannot join the lesson");
+            webrtc_http_reply(rs, status_of(code), "%s", why ? why : "cannot join the lesson");
         json_decref(r);
         session_end(w, ws);
         return;
@@ -244,55 +241,44 @@ static void start_session(struct whip *w, struct whip_session *ws, const char *t
     const char *sdp = json_string_value(json_object_get(r, "sdp"));
     if (!type || strcmp(type, "publish_answer") != 0 || !sdp) {
         const char *why = json_string_value(json_object_get(r, "message"));
-        webrtc_http_reply(&rs->http, status_of(json_string_value(json_object_get(r, "code"))), "%s",
-                   why ? why : "cannot publish");
+        webrtc_http_reply(rs, status_of(json_string_value(json_object_get(r, "code"))), "%s",
+                          why ? why : "cannot publish");
         json_decref(r);
         session_end(w, ws);
         return;
     }
-    rs->http.status = 201;
-    snprintf(rs->http.content_type, sizeof(rs->http.content_type), "application/sdp");
-    rs->http.body_len = strlen(sdp);
-    rs->http.body = strdup(sdp);
-    if (!rs->http.body)
-        rs->http.body_len = 0;
+    rs->status = 201;
+    snprintf(rs->content_type, sizeof(rs->content_type), "application/sdp");
+    rs->body_len = strlen(sdp);
+    rs->body = strdup(sdp);
+    if (!rs->body)
+        rs->body_len = 0;
     json_decref(r);
-    snprintf(rs->http.location, sizeof(rs->http.location), "/whip/%s/%s", ws->lesson, ws->id);
+    snprintf(rs->location, sizeof(rs->location), "/whip/%s/%s", ws->lesson, ws->id);
     signaling_log(w->sig, "whip: session %s publishes in lesson %s as %s", ws->id, ws->lesson,
                   ws->p->id);
 }
 
-static void handle_post(struct whip *w, const struct http_request *rq, const char *content_type,
-                        const char *lesson, struct whip_response *rs)
+static void post_session(void *owner, const struct http_request *rq, const char *lesson,
+                         const char *token, struct http_response *rs)
 {
-    char token[WEBRTC_HTTP_TOKEN_MAX], name[300];
-    if (!webrtc_http_is_sdp(content_type)) {
-        webrtc_http_reply(&rs->http, 415, "the offer must be sent as Content-Type: application/sdp");
-        return;
-    }
-    if (rq->body_len > WHIP_MAX_BODY) {
-        webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
-        return;
-    }
-    if (!webrtc_http_bearer(rq->authorization, token, sizeof(token))) {
-        webrtc_http_reply(&rs->http, 401, "send the lesson token as Authorization: Bearer <token>");
-        return;
-    }
+    struct whip *w = owner;
+    char name[300];
     struct access_grant g;
-    if (webrtc_http_check_token(w->sig, token, lesson, &g, &rs->http) < 0)
+    if (webrtc_http_check_token(w->sig, token, lesson, &g, rs) < 0)
         return;
     if (strcmp(g.role, "student") == 0 && !g.def.students_publish) {
-        webrtc_http_reply(&rs->http, 403, "this token may not publish: students publish only "
-                                          "when the lesson lets them");
+        webrtc_http_reply(rs, 403, "this token may not publish: students publish only "
+                                   "when the lesson lets them");
         return;
     }
     /* The offer must parse before anyone joins, so a bad one leaves no trace. */
-    free(webrtc_http_parse_offer(rq->body, rq->body_len, &rs->http));
-    if (rs->http.status)
+    free(webrtc_http_parse_offer(rq->body, rq->body_len, rs));
+    if (rs->status)
         return;
     struct whip_session *ws = calloc(1, sizeof(*ws));
     if (!ws) {
-        webrtc_http_reply(&rs->http, 500, "out of memory");
+        webrtc_http_reply(rs, 500, "out of memory");
         return;
     }
     ws->w = w;
@@ -302,7 +288,7 @@ static void handle_post(struct whip *w, const struct http_request *rq, const cha
     ws->p = signaling_connect(w->sig, &session_ops, ws);
     if (!ws->p) {
         free(ws);
-        webrtc_http_reply(&rs->http, 500, "out of memory");
+        webrtc_http_reply(rs, 500, "out of memory");
         return;
     }
     ws->next = w->sessions;
@@ -311,48 +297,29 @@ static void handle_post(struct whip *w, const struct http_request *rq, const cha
     start_session(w, ws, token, name, rq, rs);
 }
 
-static void handle_delete(struct whip *w, const char *lesson, const char *session,
-                          struct whip_response *rs)
+static void delete_session(void *owner, const char *lesson, const char *session,
+                           struct http_response *rs)
 {
+    struct whip *w = owner;
     for (struct whip_session *ws = w->sessions; ws; ws = ws->next)
         if (strcmp(ws->id, session) == 0 && strcmp(ws->lesson, lesson) == 0) {
             signaling_log(w->sig, "whip: session %s ended by DELETE", ws->id);
             session_end(w, ws);
-            webrtc_http_reply(&rs->http, 200, "session ended");
+            webrtc_http_reply(rs, 200, "session ended");
             return;
         }
-    webrtc_http_reply(&rs->http, 404, "no such WHIP session");
+    webrtc_http_reply(rs, 404, "no such WHIP session");
 }
+
+static const struct webrtc_http_endpoint endpoint = {
+    .prefix = "whip", .allow = WHIP_ALLOW, .max_body = WHIP_MAX_BODY,
+    .no_token = "send the lesson token as Authorization: Bearer <token>",
+    .post = post_session, .delete = delete_session,
+};
 
 void whip_handle(struct whip *w, const struct http_request *rq, const char *content_type,
                  bool too_large, struct whip_response *rs)
 {
-    memset(rs, 0, sizeof(*rs));
     sweep(w);
-    char lesson[65], session[SESSION_ID_LEN + 1];
-    if (!webrtc_http_split_path(rq->path, "whip", lesson, sizeof(lesson), session,
-                                sizeof(session))) {
-        webrtc_http_reply(&rs->http, 404, "use /whip/<lesson id>");
-        return;
-    }
-    const char *m = rq->method;
-    if (strcmp(m, "OPTIONS") == 0) {
-        rs->http.status = 204;
-        rs->allow = WHIP_ALLOW;
-        return;
-    }
-    if (strcmp(m, "POST") == 0 && !session[0]) {
-        if (too_large)
-            webrtc_http_reply(&rs->http, 413, "the offer is larger than %d KiB", WHIP_MAX_BODY / 1024);
-        else
-            handle_post(w, rq, content_type, lesson, rs);
-        return;
-    }
-    if (strcmp(m, "DELETE") == 0 && session[0]) {
-        handle_delete(w, lesson, session, rs);
-        return;
-    }
-    /* PATCH (trickle ICE, ICE restart) is not supported yet: RFC 9725 allows 405. */
-    webrtc_http_reply(&rs->http, 405, "%s is not supported here; allowed: %s", m, WHIP_ALLOW);
-    rs->allow = WHIP_ALLOW;
+    webrtc_http_handle(&endpoint, w, rq, content_type, too_large, &rs->http, &rs->allow);
 }
