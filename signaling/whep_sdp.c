@@ -10,83 +10,18 @@
 
 #include "sabaq/error.h"
 
-#define PROTO_SAVPF "UDP/TLS/RTP/SAVPF"
-#define OPUS_FMTP "minptime=10;useinbandfec=1"
-#define VIDEO_FB \
-    (SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_GOOG_REMB | SDP_FB_TRANSPORT_CC)
-
 static int fail(const char **why, const char *reason, int code)
 {
     *why = reason;
     return code;
 }
 
-static const struct sdp_codec *find_codec(const struct sdp_media *m, const char *name,
-                                          uint32_t rate, int channels, int apt)
-{
-    for (uint8_t i = 0; i < m->n_codecs && i < SDP_MAX_CODECS; i++) {
-        const struct sdp_codec *c = &m->codecs[i];
-        if (strcasecmp(c->name, name) == 0 && c->clock_rate == rate &&
-            (channels < 0 || c->channels == channels) && (apt < 0 || c->apt == apt))
-            return c;
-    }
-    return NULL;
-}
-
-static bool in_list(const char *list, const char *tok)
-{
-    size_t n = strlen(tok);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, " ");
-        if (len == n && strncmp(p, tok, n) == 0)
-            return true;
-        p += len;
-        p += strspn(p, " ");
-    }
-    return false;
-}
-
 /* A section Sabaq may send on: audio or video over SAVPF, not stopped, and
  * the viewer willing to receive. */
 static bool wants_to_receive(const struct sdp_media *om)
 {
-    return (om->kind == SDP_KIND_AUDIO || om->kind == SDP_KIND_VIDEO) && om->port != 0 &&
-           strcmp(om->proto, PROTO_SAVPF) == 0 &&
+    return sdp_media_carries_rtp(om) &&
            (om->direction == SDP_RECVONLY || om->direction == SDP_SENDRECV);
-}
-
-static int check_media(const struct sdp_session *offer, const struct sdp_media *om,
-                       const char **why)
-{
-    enum sdp_setup setup = sdp_media_setup(offer, om);
-    if (!om->mid[0])
-        return fail(why, "an m= section has no a=mid", -SQ_EMALFORMED);
-    if (!om->rtcp_mux)
-        return fail(why, "a=rtcp-mux is required", -SQ_EUNSUPPORTED);
-    if (!sdp_media_ice_ufrag(offer, om)[0] || !sdp_media_ice_pwd(offer, om)[0])
-        return fail(why, "offer has no a=ice-ufrag or a=ice-pwd", -SQ_EMALFORMED);
-    if (!sdp_media_fingerprint(offer, om, NULL)[0])
-        return fail(why, "offer has no a=fingerprint", -SQ_EMALFORMED);
-    if (setup != SDP_SETUP_ACTPASS && setup != SDP_SETUP_ACTIVE)
-        return fail(why, "offer must use a=setup:actpass or active (Sabaq is the DTLS server)",
-                    -SQ_EUNSUPPORTED);
-    return 0;
-}
-
-/* RFC 3264 6: a rejected section keeps kind, protocol, mid and formats. */
-static void reject(const struct sdp_media *om, struct sdp_media *am)
-{
-    memset(am, 0, sizeof(*am));
-    am->kind = om->kind;
-    memcpy(am->proto, om->proto, sizeof(am->proto));
-    memcpy(am->mid, om->mid, sizeof(am->mid));
-    memcpy(am->sctp_port, om->sctp_port, sizeof(am->sctp_port));
-    am->direction = SDP_INACTIVE;
-    am->n_codecs = om->n_codecs <= SDP_MAX_CODECS ? om->n_codecs : SDP_MAX_CODECS;
-    for (uint8_t i = 0; i < am->n_codecs; i++) {
-        am->codecs[i].pt = om->codecs[i].pt;
-        am->codecs[i].apt = -1;
-    }
 }
 
 static void set_codec(struct sdp_codec *c, const struct sdp_codec *offered, const char *name,
@@ -100,7 +35,7 @@ static void set_codec(struct sdp_codec *c, const struct sdp_codec *offered, cons
     c->apt = apt;
     c->feedback = offered->feedback & feedback;
     if (channels == 2)
-        snprintf(c->fmtp, sizeof(c->fmtp), "%s", OPUS_FMTP);
+        snprintf(c->fmtp, sizeof(c->fmtp), "%s", SDP_OPUS_FMTP);
     else if (apt >= 0)
         snprintf(c->fmtp, sizeof(c->fmtp), "apt=%d", apt);
 }
@@ -131,10 +66,10 @@ static void add_h264(const struct sdp_media *om, struct sdp_media *am, struct sd
     }
     if (!best || am->n_codecs + 2 > SDP_MAX_CODECS || out->n_pt_map + 2 > SDP_PT_MAP_MAX)
         return;
-    const struct sdp_codec *rtx = maps(out, SDP_SUB_PT_RTX)
-                                      ? find_codec(om, "rtx", 90000, -1, best->pt) : NULL;
+    const struct sdp_codec *rtx =
+        maps(out, SDP_SUB_PT_RTX) ? sdp_media_find_codec(om, "rtx", 90000, -1, best->pt) : NULL;
     struct sdp_codec *h = &am->codecs[am->n_codecs++];
-    set_codec(h, best, "H264", 0, -1, VIDEO_FB);
+    set_codec(h, best, "H264", 0, -1, SDP_VIDEO_FEEDBACK);
     memcpy(h->fmtp, best->fmtp, sizeof(h->fmtp));
     out->pt_map[out->n_pt_map++] = (struct sdp_pt_pair){SDP_SUB_PT_H264, best->pt};
     if (rtx) {
@@ -150,14 +85,14 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am,
 {
     const struct sdp_codec *c, *rtx = NULL;
     if (om->kind == SDP_KIND_AUDIO) {
-        if (!(c = find_codec(om, "opus", 48000, 2, -1)))
+        if (!(c = sdp_media_find_codec(om, "opus", 48000, 2, -1)))
             return false;
         set_codec(&am->codecs[0], c, "opus", 2, -1, SDP_FB_TRANSPORT_CC);
     } else {
-        if (!(c = find_codec(om, "VP8", 90000, -1, -1)))
+        if (!(c = sdp_media_find_codec(om, "VP8", 90000, -1, -1)))
             return false;
-        rtx = find_codec(om, "rtx", 90000, -1, c->pt);
-        set_codec(&am->codecs[0], c, "VP8", 0, -1, VIDEO_FB);
+        rtx = sdp_media_find_codec(om, "rtx", 90000, -1, c->pt);
+        set_codec(&am->codecs[0], c, "VP8", 0, -1, SDP_VIDEO_FEEDBACK);
         if (rtx)
             set_codec(&am->codecs[1], rtx, "rtx", 0, c->pt, 0);
     }
@@ -203,7 +138,7 @@ static void put_local(struct sdp_media *am, const struct sdp_local *l)
 {
     uint16_t port = l->n_candidates ? l->candidates[0].port : 0;
     am->port = port ? port : 9;   /* 9 = "discard", JSEP's placeholder */
-    snprintf(am->proto, sizeof(am->proto), "%s", PROTO_SAVPF);
+    snprintf(am->proto, sizeof(am->proto), "%s", SDP_PROTO_SAVPF);
     snprintf(am->ice_ufrag, sizeof(am->ice_ufrag), "%s", l->ice_ufrag);
     snprintf(am->ice_pwd, sizeof(am->ice_pwd), "%s", l->ice_pwd);
     snprintf(am->fingerprint_alg, sizeof(am->fingerprint_alg), "sha-256");
@@ -238,10 +173,10 @@ static int answer_media(const struct sdp_session *offer, const struct sdp_media 
                         const struct whep_sdp_params *prm, struct sdp_media *am,
                         struct sdp_outgoing *out, const char **why)
 {
-    reject(om, am);
+    sdp_media_reject(om, am);
     if (out->active || !wants_to_receive(om))
         return 0;   /* one audio and one video: the stage and the speaker */
-    int rc = check_media(offer, om, why);
+    int rc = sdp_check_offer_media(offer, om, why);
     if (rc < 0)
         return rc;
     struct sdp_media m;
@@ -307,7 +242,8 @@ int whep_sdp_answer(const struct sdp_session *offer, const struct whep_sdp_param
         return fail(why, "nothing to send: offer recvonly audio (Opus) and/or video (VP8)",
                     -SQ_EUNSUPPORTED);
     /* One transport per viewer: both sections must share it. */
-    if (accepted == 2 && !(in_list(offer->bundle, audio->mid) && in_list(offer->bundle, video->mid)))
+    if (accepted == 2 && !(sdp_list_has(offer->bundle, audio->mid, " ") &&
+                           sdp_list_has(offer->bundle, video->mid, " ")))
         return fail(why, "offer does not BUNDLE all its media", -SQ_EUNSUPPORTED);
     return 0;
 }

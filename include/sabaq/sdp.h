@@ -257,6 +257,35 @@ static inline uint8_t sdp_sub_rtx_payload_type(uint8_t payload_type)
  * a=setup:actpass, ice-lite, BUNDLE, rtcp-mux, Opus, VP8 + RTX and H.264 +
  * RTX (SDP_SUB_H264_FMTP) with the PTs above.
  * `version` becomes the o= line's session version. */
+/* What the publish answer and WHEP's (signaling/whep_sdp.c) both need. */
+
+#define SDP_PROTO_SAVPF "UDP/TLS/RTP/SAVPF"
+/* The fmtp of every Opus Sabaq answers: in-band FEC on. */
+#define SDP_OPUS_FMTP "minptime=10;useinbandfec=1"
+/* The RTCP feedback Sabaq takes for video (of what the peer offers). */
+#define SDP_VIDEO_FEEDBACK \
+    (SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_GOOG_REMB | SDP_FB_TRANSPORT_CC)
+
+/* The first codec of m named `name` (case-insensitive) at `rate` with that
+ * many channels and that RTX apt, each of the two ignored when -1; NULL when
+ * none. */
+const struct sdp_codec *sdp_media_find_codec(const struct sdp_media *m, const char *name,
+                                             uint32_t rate, int channels, int apt);
+/* Whether a section carries audio or video over UDP/TLS/RTP/SAVPF and is
+ * not stopped (port 0): one Sabaq may answer. */
+bool sdp_media_carries_rtp(const struct sdp_media *m);
+/* What Sabaq needs of an offered section it accepts: a=mid, a=rtcp-mux, ICE
+ * credentials, a fingerprint and a=setup actpass or active (Sabaq is the
+ * DTLS server). 0 or a negative code with a static reason in *why. */
+int sdp_check_offer_media(const struct sdp_session *offer, const struct sdp_media *om,
+                          const char **why);
+/* am becomes om's rejection (RFC 3264 6): port 0, same kind, protocol, mid
+ * and formats, inactive. */
+void sdp_media_reject(const struct sdp_media *om, struct sdp_media *am);
+/* Whether tok is one of the list's items, separated by any of seps (" "
+ * for a=group:BUNDLE). */
+bool sdp_list_has(const char *list, const char *tok, const char *seps);
+
 int sdp_offer_subscribe(const struct sdp_local *local, const struct sdp_outgoing *tracks,
                         size_t n, uint64_t session_id, uint64_t version, struct sdp_session *offer);
 

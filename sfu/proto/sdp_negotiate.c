@@ -18,11 +18,6 @@
 
 #include "sabaq/error.h"
 
-#define PROTO_SAVPF "UDP/TLS/RTP/SAVPF"
-#define OPUS_FMTP "minptime=10;useinbandfec=1"
-#define VIDEO_FB \
-    (SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR | SDP_FB_GOOG_REMB | SDP_FB_TRANSPORT_CC)
-
 /* ---- small helpers ------------------------------------------------------ */
 
 static int fail(const char **why, const char *reason, int code)
@@ -77,7 +72,7 @@ static bool list_append(char *list, size_t cap, const char *mid)
     return true;
 }
 
-static bool list_has(const char *list, const char *tok, const char *seps)
+bool sdp_list_has(const char *list, const char *tok, const char *seps)
 {
     size_t n = strlen(tok);
     for (const char *p = list; *p;) {
@@ -108,7 +103,7 @@ static void put_local(struct sdp_media *m, const struct sdp_local *l, enum sdp_s
 {
     uint16_t port = l->n_candidates ? l->candidates[0].port : 0;
     m->port = port ? port : 9; /* 9 = "discard", JSEP's placeholder */
-    snprintf(m->proto, sizeof m->proto, "%s", PROTO_SAVPF);
+    snprintf(m->proto, sizeof m->proto, "%s", SDP_PROTO_SAVPF);
     snprintf(m->ice_ufrag, sizeof m->ice_ufrag, "%s", l->ice_ufrag);
     snprintf(m->ice_pwd, sizeof m->ice_pwd, "%s", l->ice_pwd);
     snprintf(m->fingerprint_alg, sizeof m->fingerprint_alg, "sha-256");
@@ -131,7 +126,7 @@ static void set_codec(struct sdp_codec *c, uint8_t pt, const char *name, uint32_
     c->apt = apt;
     c->feedback = feedback;
     if (channels == 2 && strcmp(name, "opus") == 0)
-        snprintf(c->fmtp, sizeof c->fmtp, "%s", OPUS_FMTP);
+        snprintf(c->fmtp, sizeof c->fmtp, "%s", SDP_OPUS_FMTP);
     else if (apt >= 0)
         snprintf(c->fmtp, sizeof c->fmtp, "apt=%d", apt);
 }
@@ -147,8 +142,8 @@ static void add_extmap(struct sdp_media *m, uint8_t id, const char *uri)
 
 /* ---- publish: answer the browser's offer -------------------------------- */
 
-static const struct sdp_codec *find_codec(const struct sdp_media *m, const char *name,
-                                          uint32_t rate, int channels, int apt)
+const struct sdp_codec *sdp_media_find_codec(const struct sdp_media *m, const char *name,
+                                             uint32_t rate, int channels, int apt)
 {
     for (uint8_t i = 0; i < m->n_codecs && i < SDP_MAX_CODECS; i++) {
         const struct sdp_codec *c = &m->codecs[i];
@@ -249,21 +244,21 @@ static bool choose_codecs(const struct sdp_media *om, struct sdp_media *am, stru
 {
     const struct sdp_codec *c, *rtx = NULL;
     if (om->kind == SDP_KIND_AUDIO) {
-        if (!(c = find_codec(om, "opus", 48000, 2, -1)))
+        if (!(c = sdp_media_find_codec(om, "opus", 48000, 2, -1)))
             return false;
         set_codec(&am->codecs[0], c->pt, "opus", 48000, 2, -1,
                   c->feedback & SDP_FB_TRANSPORT_CC);
         t->codec = SDP_CODEC_OPUS;
     } else {
         t->codec = SDP_CODEC_VP8;
-        if (!(c = find_codec(om, "VP8", 90000, -1, -1))) {
+        if (!(c = sdp_media_find_codec(om, "VP8", 90000, -1, -1))) {
             if (!(c = find_h264(om)))
                 return false;
             t->codec = SDP_CODEC_H264;
         }
-        rtx = find_codec(om, "rtx", 90000, -1, c->pt);
+        rtx = sdp_media_find_codec(om, "rtx", 90000, -1, c->pt);
         set_codec(&am->codecs[0], c->pt, t->codec == SDP_CODEC_H264 ? "H264" : "VP8", 90000, 0,
-                  -1, c->feedback & VIDEO_FB);
+                  -1, c->feedback & SDP_VIDEO_FEEDBACK);
         if (t->codec == SDP_CODEC_H264)
             answer_h264_fmtp(c->fmtp, am->codecs[0].fmtp, sizeof am->codecs[0].fmtp);
         if (rtx)
@@ -355,7 +350,8 @@ static void choose_simulcast(const struct sdp_media *om, struct sdp_media *am,
         const struct sdp_rid *r = &om->rids[i];
         char paused[sizeof r->id + 1];
         snprintf(paused, sizeof paused, "~%s", r->id);
-        if (!r->send || !(list_has(send_list, r->id, ";,") || list_has(send_list, paused, ";,")))
+        if (!r->send ||
+            !(sdp_list_has(send_list, r->id, ";,") || sdp_list_has(send_list, paused, ";,")))
             continue;
         size_t used = strlen(answer);
         snprintf(answer + used, sizeof answer - used, "%s%s", t->n_rids ? ";" : "", r->id);
@@ -399,15 +395,20 @@ static void choose_ssrcs(const struct sdp_media *om, struct sdp_track *t)
     }
 }
 
+bool sdp_media_carries_rtp(const struct sdp_media *m)
+{
+    return (m->kind == SDP_KIND_AUDIO || m->kind == SDP_KIND_VIDEO) && m->port != 0 &&
+           strcmp(m->proto, SDP_PROTO_SAVPF) == 0;
+}
+
 static bool wants_to_publish(const struct sdp_media *om)
 {
-    return (om->kind == SDP_KIND_AUDIO || om->kind == SDP_KIND_VIDEO) && om->port != 0 &&
-           strcmp(om->proto, PROTO_SAVPF) == 0 &&
+    return sdp_media_carries_rtp(om) &&
            (om->direction == SDP_SENDONLY || om->direction == SDP_SENDRECV);
 }
 
-static int check_offer_media(const struct sdp_session *offer, const struct sdp_media *om,
-                             const char **why)
+int sdp_check_offer_media(const struct sdp_session *offer, const struct sdp_media *om,
+                          const char **why)
 {
     enum sdp_setup setup = sdp_media_setup(offer, om);
     if (!om->mid[0])
@@ -423,10 +424,9 @@ static int check_offer_media(const struct sdp_session *offer, const struct sdp_m
     return 0;
 }
 
-/* Starts every answer m= section as rejected: port 0, same kind, protocol,
- * mid and formats as offered (RFC 3264 6). */
-static void start_rejected(const struct sdp_media *om, struct sdp_media *am)
+void sdp_media_reject(const struct sdp_media *om, struct sdp_media *am)
 {
+    memset(am, 0, sizeof *am);
     am->kind = om->kind;
     memcpy(am->proto, om->proto, sizeof am->proto);
     memcpy(am->mid, om->mid, sizeof am->mid);
@@ -444,17 +444,16 @@ static int answer_media(const struct sdp_session *offer, const struct sdp_media 
                         const struct sdp_local *local, struct sdp_media *am,
                         struct sdp_track *t, const char **why)
 {
-    memset(am, 0, sizeof *am);
-    start_rejected(om, am);
+    sdp_media_reject(om, am); /* every answer m= section starts rejected */
     if (!wants_to_publish(om))
         return 0;
-    int rc = check_offer_media(offer, om, why);
+    int rc = sdp_check_offer_media(offer, om, why);
     if (rc < 0)
         return rc;
     memset(t, 0, sizeof *t);
     memset(am, 0, sizeof *am);
     if (!choose_codecs(om, am, t)) {
-        start_rejected(om, am);
+        sdp_media_reject(om, am);
         return 0;
     }
     am->kind = om->kind;
@@ -508,7 +507,7 @@ int sdp_answer_publish(const struct sdp_session *offer, const struct sdp_local *
     }
     /* One transport per connection: several m= sections must share it. */
     for (size_t i = 0; *n_tracks > 1 && i < *n_tracks; i++) {
-        if (!list_has(offer->bundle, tracks[i].mid, " ")) {
+        if (!sdp_list_has(offer->bundle, tracks[i].mid, " ")) {
             *n_tracks = 0;
             return fail(why, "offer does not BUNDLE all its media", -SQ_EUNSUPPORTED);
         }
@@ -537,9 +536,9 @@ static int offer_media(const struct sdp_local *l, const struct sdp_outgoing *o,
         set_codec(&m->codecs[0], SDP_SUB_PT_OPUS, "opus", 48000, 2, -1, SDP_FB_TRANSPORT_CC);
         m->n_codecs = 1;
     } else {
-        set_codec(&m->codecs[0], SDP_SUB_PT_VP8, "VP8", 90000, 0, -1, VIDEO_FB);
+        set_codec(&m->codecs[0], SDP_SUB_PT_VP8, "VP8", 90000, 0, -1, SDP_VIDEO_FEEDBACK);
         set_codec(&m->codecs[1], SDP_SUB_PT_RTX, "rtx", 90000, 0, SDP_SUB_PT_VP8, 0);
-        set_codec(&m->codecs[2], SDP_SUB_PT_H264, "H264", 90000, 0, -1, VIDEO_FB);
+        set_codec(&m->codecs[2], SDP_SUB_PT_H264, "H264", 90000, 0, -1, SDP_VIDEO_FEEDBACK);
         snprintf(m->codecs[2].fmtp, sizeof m->codecs[2].fmtp, "%s", SDP_SUB_H264_FMTP);
         set_codec(&m->codecs[3], SDP_SUB_PT_H264_RTX, "rtx", 90000, 0, SDP_SUB_PT_H264, 0);
         m->n_codecs = 4;
@@ -635,7 +634,7 @@ int sdp_check_subscribe_answer(const struct sdp_session *offer, const struct sdp
         }
     }
     for (uint8_t i = 0; live > 1 && i < answer->n_media; i++)
-        if (answer->media[i].port && !list_has(answer->bundle, answer->media[i].mid, " "))
+        if (answer->media[i].port && !sdp_list_has(answer->bundle, answer->media[i].mid, " "))
             return fail(why, "answer does not BUNDLE all its media", -SQ_EUNSUPPORTED);
     return 0;
 }
