@@ -120,9 +120,7 @@ int64_t http_api_session_staff(struct signaling *s, const char *cookie_header)
                : 0;
 }
 
-/* The value of query argument `name` ("a=1&t=xyz") into out; false when
- * absent or longer than cap - 1. */
-static bool query_arg(const char *query, const char *name, char *out, size_t cap)
+bool http_api_query_arg(const char *query, const char *name, char *out, size_t cap)
 {
     size_t n = strlen(name);
     for (const char *p = query; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL) {
@@ -231,7 +229,7 @@ static void session_cookie(struct http_response *rs, const struct http_request *
 static void signin(struct signaling *s, const struct http_request *rq, struct http_response *rs)
 {
     char token[AUTH_TOKEN_MAX + 1] = "";
-    query_arg(rq->query, "t", token, sizeof(token));
+    http_api_query_arg(rq->query, "t", token, sizeof(token));
     struct staff m;
     enum auth_result r = staff_verify(s->store, s->secret, token, "signin", (int64_t)s->now_ms,
                                       &m);
@@ -289,7 +287,7 @@ static bool query_tz(const char *query, int *offset_min)
     char v[16];
     if (strncmp(query, "tz=", 3) != 0 && !strstr(query, "&tz="))
         return true;   /* none: UTC */
-    if (!query_arg(query, "tz", v, sizeof(v)))
+    if (!http_api_query_arg(query, "tz", v, sizeof(v)))
         return false;
     if (strncmp(v, "%2B", 3) == 0 || strncmp(v, "%2b", 3) == 0) {   /* an encoded '+' */
         v[0] = '+';
@@ -309,7 +307,7 @@ static int require_lesson_staff(struct signaling *s, const struct http_request *
     if (strncmp(rq->authorization, "Bearer ", 7) == 0)
         snprintf(token, sizeof(token), "%s", rq->authorization + 7);
     else
-        query_arg(rq->query, "t", token, sizeof(token));
+        http_api_query_arg(rq->query, "t", token, sizeof(token));
     if (token[0]) {
         struct access_grant g;
         enum auth_result r = access_check(s->store, s->secret, token, (int64_t)s->now_ms, &g);

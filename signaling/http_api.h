@@ -60,6 +60,9 @@ int64_t http_api_session_staff(struct signaling *s, const char *cookie_header);
 
 /* The value of cookie `name` in a Cookie header, copied into out; false when absent. */
 bool http_api_cookie(const char *header, const char *name, char *out, size_t cap);
+/* The value of query argument `name` ("a=1&t=xyz") copied into out; false
+ * when absent or longer than cap - 1. */
+bool http_api_query_arg(const char *query, const char *name, char *out, size_t cap);
 /* Parses an ISO 8601 time ("2025-09-01T09:00", seconds, fraction, "Z" or
  * "+05:00" optional; no zone means UTC) into ms since the epoch; false when
  * malformed or outside the years 2000-2199. */

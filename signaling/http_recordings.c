@@ -147,23 +147,6 @@ bool http_recordings_wants(const char *path)
 
 /* ---- who may ---------------------------------------------------------------- */
 
-/* The value of query argument `name` into out; false when absent or too long. */
-static bool query_value(const char *query, const char *name, char *out, size_t cap)
-{
-    size_t n = strlen(name);
-    for (const char *p = query; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL) {
-        size_t len = strcspn(p, "&");
-        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
-            if (len - n - 1 >= cap)
-                return false;
-            memcpy(out, p + n + 1, len - n - 1);
-            out[len - n - 1] = '\0';
-            return true;
-        }
-    }
-    return false;
-}
-
 /* 0 when rq may see lesson d's recordings; otherwise out holds 401/403 and -1. */
 static int allow(struct signaling *s, const struct http_request *rq, const struct lesson_def *d,
                  struct recordings_reply *out)
@@ -174,7 +157,7 @@ static int allow(struct signaling *s, const struct http_request *rq, const struc
     if (strncmp(rq->authorization, "Bearer ", 7) == 0)
         snprintf(token, sizeof(token), "%s", rq->authorization + 7);
     else
-        query_value(rq->query, "t", token, sizeof(token));
+        http_api_query_arg(rq->query, "t", token, sizeof(token));
     if (!token[0]) {
         reply_error(out, 401, "not_signed_in",
                     "open the recordings with a link of lesson %s, or sign in as staff", d->id);
@@ -317,7 +300,7 @@ static void recording_file(struct signaling *s, const struct http_request *rq,
     /* A file being written grows: never let a cache keep an old length. */
     out->no_store = strcmp(row.state, "recording") == 0;
     char v[4];
-    if (out->fd >= 0 && query_value(rq->query, "download", v, sizeof(v)) && strcmp(v, "1") == 0)
+    if (out->fd >= 0 && http_api_query_arg(rq->query, "download", v, sizeof(v)) && strcmp(v, "1") == 0)
         snprintf(out->disposition, sizeof(out->disposition),
                  "attachment; filename=\"sabaq-%s-%lld.webm\"", r->lesson, (long long)r->id);
 }
@@ -389,7 +372,7 @@ static void find(struct signaling *s, const struct http_request *rq, struct reco
     struct access_grant g;
     int64_t at = (int64_t)s->now_ms - (int64_t)RECORDINGS_LINK_DAYS * 86400000LL;
     enum auth_result r = AUTH_BAD_TOKEN;
-    if (s->store && query_value(rq->query, "t", token, sizeof(token)) && token[0])
+    if (s->store && http_api_query_arg(rq->query, "t", token, sizeof(token)) && token[0])
         r = access_check(s->store, s->secret, token, at, &g);
     if (r != AUTH_OK && r != AUTH_ENDED) {
         reply_error(out, r == AUTH_INTERNAL ? 500 : 403, r == AUTH_INTERNAL ? "internal" : "forbidden",

@@ -646,6 +646,17 @@ static bool is_wildcard(const char *a)
     return !a || !a[0] || strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0;
 }
 
+/* A mount whose requests go to http_callback, chained before `next`. */
+static void callback_mount(struct lws_http_mount *m, const char *path,
+                           const struct lws_http_mount *next)
+{
+    m->mount_next = next;
+    m->mountpoint = path;
+    m->mountpoint_len = (unsigned char)strlen(path);
+    m->origin = "sabaq-http";
+    m->origin_protocol = LWSMPRO_CALLBACK;
+}
+
 static void setup_mounts(struct http_server *h)
 {
     h->mount_files.mountpoint = "/";
@@ -654,32 +665,13 @@ static void setup_mounts(struct http_server *h)
     h->mount_files.def = "index.html";
     h->mount_files.origin_protocol = LWSMPRO_FILE;
     h->mount_files.extra_mimetypes = &mime_js;
-    /* /api (stats and the API) and /signin go to http_callback. */
-    h->mount_signin.mountpoint = "/signin";
-    h->mount_signin.mountpoint_len = (unsigned char)strlen("/signin");
-    h->mount_signin.origin = "sabaq-http";
-    h->mount_signin.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_recordings.mount_next = &h->mount_files;
-    h->mount_recordings.mountpoint = "/recordings";
-    h->mount_recordings.mountpoint_len = (unsigned char)strlen("/recordings");
-    h->mount_recordings.origin = "sabaq-http";
-    h->mount_recordings.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_whep.mount_next = &h->mount_recordings;
-    h->mount_whep.mountpoint = "/whep";
-    h->mount_whep.mountpoint_len = (unsigned char)strlen("/whep");
-    h->mount_whep.origin = "sabaq-http";
-    h->mount_whep.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_whip.mount_next = &h->mount_whep;
-    h->mount_whip.mountpoint = "/whip";
-    h->mount_whip.mountpoint_len = (unsigned char)strlen("/whip");
-    h->mount_whip.origin = "sabaq-http";
-    h->mount_whip.origin_protocol = LWSMPRO_CALLBACK;
-    h->mount_signin.mount_next = &h->mount_whip;
-    h->mount_stats.mount_next = &h->mount_signin;
-    h->mount_stats.mountpoint = "/api";
-    h->mount_stats.mountpoint_len = (unsigned char)strlen("/api");
-    h->mount_stats.origin = "sabaq-http";
-    h->mount_stats.origin_protocol = LWSMPRO_CALLBACK;
+    /* /api (stats and the API), /signin, WHIP, WHEP and the recordings go
+     * to http_callback; the files come last. */
+    callback_mount(&h->mount_recordings, "/recordings", &h->mount_files);
+    callback_mount(&h->mount_whep, "/whep", &h->mount_recordings);
+    callback_mount(&h->mount_whip, "/whip", &h->mount_whep);
+    callback_mount(&h->mount_signin, "/signin", &h->mount_whip);
+    callback_mount(&h->mount_stats, "/api", &h->mount_signin);
 }
 
 struct http_server *http_server_new(const struct http_server_config *cfg)

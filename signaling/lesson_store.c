@@ -102,12 +102,9 @@ int lesson_store_create(struct store *st, struct lesson_def *d)
 static void read_row(sqlite3_stmt *q, struct lesson_def *d)
 {
     memset(d, 0, sizeof(*d));
-    const unsigned char *t;
-    snprintf(d->id, sizeof(d->id), "%s", (t = sqlite3_column_text(q, 0)) ? (const char *)t : "");
-    snprintf(d->title, sizeof(d->title), "%s",
-             (t = sqlite3_column_text(q, 1)) ? (const char *)t : "");
-    snprintf(d->language, sizeof(d->language), "%s",
-             (t = sqlite3_column_text(q, 2)) ? (const char *)t : "");
+    store_column_text(q, 0, d->id, sizeof(d->id));
+    store_column_text(q, 1, d->title, sizeof(d->title));
+    store_column_text(q, 2, d->language, sizeof(d->language));
     d->start_ms = sqlite3_column_int64(q, 3);
     d->duration_min = (uint32_t)sqlite3_column_int(q, 4);
     d->max_participants = (uint32_t)sqlite3_column_int(q, 5);

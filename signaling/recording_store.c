@@ -25,24 +25,18 @@ int recording_store_init(struct store *st)
                             "CREATE INDEX IF NOT EXISTS recordings_lesson ON recordings (lesson);");
 }
 
-static void text_col(sqlite3_stmt *q, int col, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(q, col);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 static void read_row(sqlite3_stmt *q, struct recording_row *r)
 {
     memset(r, 0, sizeof(*r));
     r->id = sqlite3_column_int64(q, 0);
-    text_col(q, 1, r->lesson, sizeof(r->lesson));
+    store_column_text(q, 1, r->lesson, sizeof(r->lesson));
     r->started_ms = sqlite3_column_int64(q, 2);
     r->stopped_ms = sqlite3_column_int64(q, 3);
     r->duration_ms = sqlite3_column_int64(q, 4);
     r->bytes = sqlite3_column_int64(q, 5);
-    text_col(q, 6, r->path, sizeof(r->path));
-    text_col(q, 7, r->state, sizeof(r->state));
-    text_col(q, 8, r->reason, sizeof(r->reason));
+    store_column_text(q, 6, r->path, sizeof(r->path));
+    store_column_text(q, 7, r->state, sizeof(r->state));
+    store_column_text(q, 8, r->reason, sizeof(r->reason));
 }
 
 static int step_done(sqlite3_stmt *q)

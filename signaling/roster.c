@@ -292,20 +292,14 @@ int roster_add(struct store *st, const char *lesson, const struct roster_row *ro
     return 0;
 }
 
-static void copy_col(char *out, size_t cap, sqlite3_stmt *q, int col)
-{
-    const unsigned char *t = sqlite3_column_text(q, col);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 static void read_row(sqlite3_stmt *q, struct roster_entry *e)
 {
     memset(e, 0, sizeof(*e));
     e->id = sqlite3_column_int64(q, 0);
-    copy_col(e->lesson, sizeof(e->lesson), q, 1);
-    copy_col(e->row.name, sizeof(e->row.name), q, 2);
-    copy_col(e->row.klass, sizeof(e->row.klass), q, 3);
-    copy_col(e->row.school, sizeof(e->row.school), q, 4);
+    store_column_text(q, 1, e->lesson, sizeof(e->lesson));
+    store_column_text(q, 2, e->row.name, sizeof(e->row.name));
+    store_column_text(q, 3, e->row.klass, sizeof(e->row.klass));
+    store_column_text(q, 4, e->row.school, sizeof(e->row.school));
     e->created_ms = sqlite3_column_int64(q, 5);
     e->revoked_ms = sqlite3_column_int64(q, 6);
 }

@@ -19,17 +19,11 @@ int staff_init(struct store *st)
                             " revoked_ms INTEGER NOT NULL DEFAULT 0)");
 }
 
-static void copy_text(char *out, size_t cap, sqlite3_stmt *q, int col)
-{
-    const unsigned char *t = sqlite3_column_text(q, col);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 static void read_row(sqlite3_stmt *q, struct staff *m)
 {
     m->id = sqlite3_column_int64(q, 0);
-    copy_text(m->name, sizeof(m->name), q, 1);
-    copy_text(m->role, sizeof(m->role), q, 2);
+    store_column_text(q, 1, m->name, sizeof(m->name));
+    store_column_text(q, 2, m->role, sizeof(m->role));
     m->created_ms = sqlite3_column_int64(q, 3);
     m->revoked_ms = sqlite3_column_int64(q, 4);
 }

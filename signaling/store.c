@@ -105,6 +105,12 @@ sqlite3_stmt *store_prepare(struct store *s, const char *sql)
     return q;
 }
 
+void store_column_text(sqlite3_stmt *q, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
 int store_count_by(struct store *s, const char *sql, const char *lesson_id,
                    void (*fn)(const char *key, long long n, void *arg), void *arg)
 {

@@ -40,6 +40,10 @@ int store_schema(struct store *s, const char *sql);
  * broken database, not bad input. */
 sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 
+/* Copies the text of a row's column into out (cap bytes, cut to fit; ""
+ * when NULL), as every row reader does. */
+void store_column_text(sqlite3_stmt *q, int col, char *out, size_t cap);
+
 /* Runs `sql`, a query selecting (text key, integer count) rows for one
  * lesson id bound to its only parameter, and calls fn for each row.
  * 0 or -SQ_EIO. Attendance uses it to count chat messages and votes. */
