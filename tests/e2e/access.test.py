@@ -16,8 +16,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,12 +24,13 @@ import urllib.request
 
 import websockets
 
+from e2e_common import Checks, Server, token_of
+
 PORT = 18090
 MEDIA_PORT = 41010
 BASE = f"http://127.0.0.1:{PORT}"
 WS_URL = f"ws://127.0.0.1:{PORT}/ws"
 BIN = os.environ.get("SABAQ_BIN_PATH", os.environ.get("SABAQ_BIN", "./build/sabaq"))
-CHECKS = 0
 
 # Messages the server pushes on its own; replies are matched by `req`.
 PUSHED = {"participant_joined", "participant_left", "participant_away", "subscribe_offer",
@@ -40,56 +39,7 @@ PUSHED = {"participant_joined", "participant_left", "participant_away", "subscri
           "floor", "rights", "muted", "lesson_state", "transport_closed", "slots", "layers"}
 
 
-def check(cond, what):
-    global CHECKS
-    if not cond:
-        raise AssertionError(what)
-    CHECKS += 1
-    print(f"  ok  {what}", flush=True)
-
-
-# ---- the server -------------------------------------------------------------
-
-class Server:
-    def __init__(self, data):
-        self.data = data
-        self.log_path = os.path.join(data, "server.log")
-        self.proc = None
-
-    def start(self):
-        log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [BIN, "--bind", "127.0.0.1", "--port", str(PORT), "--media-port", str(MEDIA_PORT),
-             "--data-dir", self.data], stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited at start-up")
-            try:
-                urllib.request.urlopen(BASE + "/api/stats", timeout=1).read()
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        raise RuntimeError("the server did not come up")
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def log_text(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except OSError:
-            return ""
+check = Checks()
 
 
 def http(method, path, body=None, cookie=None, raw=None):
@@ -114,10 +64,6 @@ def http(method, path, body=None, cookie=None, raw=None):
         return status, headers, json.loads(text)
     except ValueError:
         return status, headers, text
-
-
-def token_of(link):
-    return re.search(r"[?&]t=([A-Za-z0-9_\-.]+)", link).group(1)
 
 
 # ---- a WebSocket participant ---------------------------------------------------
@@ -408,7 +354,7 @@ async def after_restart(cookie, a, links):
 
 async def main():
     data = tempfile.mkdtemp(prefix="sabaq-access-")
-    server = Server(data)
+    server = Server(BIN, PORT, MEDIA_PORT, data)
     try:
         server.start()
         cookie = sign_in(server)
@@ -428,7 +374,7 @@ async def main():
         server.kill9()
         server.start()
         await after_restart(cookie, a, links)
-        print(f"access: PASS ({CHECKS} checks)", flush=True)
+        print(f"access: PASS ({check.count} checks)", flush=True)
         return 0
     except Exception as e:  # report, with the server's words
         print(f"access: FAIL: {e!r}", flush=True)

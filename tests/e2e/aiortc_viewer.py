@@ -24,9 +24,11 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+import numpy  # noqa: E402
 import websockets.client  # noqa: E402
 from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
-from aiortc.mediastreams import MediaStreamError  # noqa: E402
+from aiortc.mediastreams import MediaStreamError, VideoStreamTrack  # noqa: E402
+from av import VideoFrame  # noqa: E402
 
 MIN_FRAMES = 20
 TIMEOUT = 30.0
@@ -34,6 +36,27 @@ TIMEOUT = 30.0
 
 def log(*args):
     print(f"[{time.strftime('%H:%M:%S')}] aiortc:", *args, flush=True)
+
+
+class Pattern(VideoStreamTrack):
+    """A moving test picture, 320x240, for the tests that publish: a blue
+    gradient sliding sideways over a flat green, or over a green gradient
+    sliding down too when green_moves (more detail for H.264)."""
+
+    def __init__(self, green_moves=False):
+        super().__init__()
+        self.n = 0
+        self.green_moves = green_moves
+
+    async def recv(self):
+        pts, time_base = await self.next_timestamp()
+        self.n += 1
+        img = numpy.zeros((240, 320, 3), numpy.uint8)
+        img[:, :, 0] = (numpy.arange(320) + self.n * 4) % 256
+        img[:, :, 1] = (numpy.arange(240)[:, None] + self.n * 2) % 256 if self.green_moves else 128
+        frame = VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts, frame.time_base = pts, time_base
+        return frame
 
 
 class Viewer:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,64 +24,16 @@ import urllib.request
 
 import websockets
 
+from e2e_common import Checks, Server, token_of
+
 PORT = 18100
 MEDIA_PORT = 41020
 BASE = f"http://127.0.0.1:{PORT}"
 WS_URL = f"ws://127.0.0.1:{PORT}/ws"
 BIN = os.environ.get("SABAQ_BIN_PATH", "./build/sabaq")
-CHECKS = 0
 
 
-def check(cond, what):
-    global CHECKS
-    if not cond:
-        raise AssertionError(what)
-    CHECKS += 1
-    print(f"  ok  {what}", flush=True)
-
-
-# ---- the server ---------------------------------------------------------
-
-class Server:
-    def __init__(self, data):
-        self.data = data
-        self.log_path = os.path.join(data, "server.log")
-        self.proc = None
-
-    def start(self):
-        log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [BIN, "--bind", "127.0.0.1", "--port", str(PORT), "--media-port", str(MEDIA_PORT),
-             "--data-dir", self.data], stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server exited at start-up")
-            try:
-                urllib.request.urlopen(BASE + "/api/stats", timeout=1).read()
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        raise RuntimeError("the server did not come up")
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def log_tail(self, n=60):
-        try:
-            with open(self.log_path) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
+check = Checks()
 
 
 def http(method, path, body=None, headers=None, content_type="application/json"):
@@ -106,13 +57,6 @@ def http(method, path, body=None, headers=None, content_type="application/json")
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
-
-
-def token_of(link):
-    m = re.search(r"[?&]t=([A-Za-z0-9_\-.]+)", link)
-    if not m:
-        raise RuntimeError(f"no token in {link!r}")
-    return m.group(1)
 
 
 def staff_add(data):
@@ -348,7 +292,7 @@ def get_csv(lesson, name, headers):
 
 async def main():
     data = tempfile.mkdtemp(prefix="sabaq-q-e2e-")
-    server = Server(data)
+    server = Server(BIN, PORT, MEDIA_PORT, data)
     ok = False
     try:
         link = staff_add(data)
@@ -476,7 +420,7 @@ async def main():
     finally:
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
-    print(f"classroom_data: {CHECKS} checks passed{'' if ok else ', then a failure'}", flush=True)
+    print(f"classroom_data: {check.count} checks passed{'' if ok else ', then a failure'}", flush=True)
     return 0 if ok else 1
 
 

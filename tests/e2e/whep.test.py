@@ -17,63 +17,25 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aiortc_viewer  # noqa: E402,F401  (applies the two aiortc patches of TESTING.md)
+from e2e_common import (SABAQ_URL, Checks, check_sdp_statuses, make_lessons,  # noqa: E402
+                        run_main, sdp_request as http)
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.request  # noqa: E402
 
 import websockets.client  # noqa: E402
 from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.mediastreams import MediaStreamError  # noqa: E402
 
-BASE = os.environ.get("SABAQ_URL", "http://127.0.0.1:18080")
+BASE = SABAQ_URL
 WS_URL = BASE.replace("http", "ws", 1) + "/ws"
-CHECKS = 0
 CAMERA = (320, 240)
 SCREEN = (640, 360)
 
 
-def log(*args):
-    print(f"[{time.strftime('%H:%M:%S')}] whep:", *args, flush=True)
-
-
-def check(cond, what):
-    global CHECKS
-    if not cond:
-        raise AssertionError(what)
-    CHECKS += 1
-    log(f"ok  {what}")
-
-
-def http(method, path, body=None, token=None, ctype="application/sdp"):
-    """(status, headers, body text)."""
-    req = urllib.request.Request(BASE + path, data=body, method=method)
-    if token is not None:
-        req.add_header("Authorization", f"Bearer {token}")
-    if body is not None and ctype:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            return r.status, r.headers, r.read().decode(errors="replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode(errors="replace")
-
-
-def make_lessons(*options):
-    """Makes the lessons at once (node is slow to start on a loaded machine)."""
-    procs = [subprocess.Popen(["node", "tests/e2e/make_lesson.mjs", json.dumps(o)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for o in options]
-    out = []
-    for p in procs:
-        stdout, stderr = p.communicate(timeout=60)
-        if p.returncode != 0:
-            raise AssertionError(f"cannot make a lesson: {stderr}")
-        out.append(json.loads(stdout))
-    return out
+check = Checks("whep")
+log = check.log
 
 
 class WhepViewer:
@@ -125,33 +87,10 @@ async def run(cmd):
 
 
 def statuses(lesson, student, offer):
-    s, _, b = http("POST", f"/whep/{lesson}", offer, None)
-    check(s == 401, f"no token: 401 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whep/{lesson}", offer, student[:-4] + "AAAA")
-    check(s == 403, f"forged token: 403 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whep/{lesson}", offer, "nonsense")
-    check(s == 403, f"wrong token: 403 ({s} {b.strip()})")
-    s, _, b = http("POST", "/whep/nosuchlesson123", offer, student)
-    check(s == 404, f"unknown lesson: 404 ({s} {b.strip()})")
-    s, h, b = http("POST", f"/whep/{lesson}", b"v=0\r\nthis is not sdp\r\n", student)
-    check(s == 400 and b.strip() and h.get("Content-Type", "").startswith("text/plain"),
-          f"malformed SDP: 400 with a reason ({s} {b.strip()})")
+    check_sdp_statuses(check, "whep", lesson, student, offer)
     sendonly = offer.replace(b"a=recvonly", b"a=sendonly")
     s, _, b = http("POST", f"/whep/{lesson}", sendonly, student)
     check(s == 400 and "nothing to send" in b, f"an offer receiving nothing: 400 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whep/{lesson}", b"v=0\r\n" + b"a=x\r\n" * 60000, student)
-    check(s == 413, f"oversized body: 413 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whep/{lesson}", offer, student, ctype="application/json")
-    check(s == 415, f"wrong content type: 415 ({s} {b.strip()})")
-    s, h, b = http("PATCH", f"/whep/{lesson}/abc", b"a=end-of-candidates\r\n", student,
-                   ctype="application/trickle-ice-sdpfrag")
-    check(s == 405 and "DELETE" in h.get("Allow", ""), f"PATCH: 405 with Allow ({s})")
-    s, h, _ = http("OPTIONS", f"/whep/{lesson}")
-    check(s in (200, 204) and h.get("Access-Control-Allow-Origin") == "*" and
-          "Authorization" in h.get("Access-Control-Allow-Headers", "") and
-          "POST" in h.get("Access-Control-Allow-Methods", ""), f"OPTIONS with CORS ({s})")
-    s, _, _ = http("DELETE", f"/whep/{lesson}/00000000000000000000000000000000")
-    check(s == 404, f"DELETE of an unknown session: 404 ({s})")
 
 
 def full_lesson(t, offer):
@@ -298,12 +237,7 @@ async def main():
 
 
 if __name__ == "__main__":
-    try:
-        ok = asyncio.run(main())
-    except AssertionError as e:
-        log(f"FAIL: {e}")
-        ok = False
-    log(f"{CHECKS} checks; {'PASS' if ok else 'FAIL'}")
+    ok = run_main(main, check)
     if not ok and os.environ.get("SABAQ_LOG"):
         with open(os.environ["SABAQ_LOG"], errors="replace") as f:
             print("--- server log (tail) ---\n" + "".join(f.readlines()[-40:]) + "---")

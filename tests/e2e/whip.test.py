@@ -13,67 +13,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aiortc_viewer  # noqa: E402  (applies the two aiortc patches of TESTING.md)
+from e2e_common import (SABAQ_URL, Checks, check_sdp_statuses, make_lessons,  # noqa: E402
+                        run_main, sdp_request as http)
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.request  # noqa: E402
 
-import numpy  # noqa: E402
 import websockets.client  # noqa: E402
 from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
-from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack  # noqa: E402
-from av import VideoFrame  # noqa: E402
+from aiortc.mediastreams import AudioStreamTrack  # noqa: E402
 
-BASE = os.environ.get("SABAQ_URL", "http://127.0.0.1:18080")
+BASE = SABAQ_URL
 WS_URL = BASE.replace("http", "ws", 1) + "/ws"
-CHECKS = 0
 
 
-def log(*args):
-    print(f"[{time.strftime('%H:%M:%S')}] whip:", *args, flush=True)
-
-
-def check(cond, what):
-    global CHECKS
-    if not cond:
-        raise AssertionError(what)
-    CHECKS += 1
-    log(f"ok  {what}")
-
-
-def http(method, path, body=None, token=None, ctype="application/sdp"):
-    """(status, headers, body text)."""
-    req = urllib.request.Request(BASE + path, data=body, method=method)
-    if token is not None:
-        req.add_header("Authorization", f"Bearer {token}")
-    if body is not None and ctype:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            return r.status, r.headers, r.read().decode(errors="replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode(errors="replace")
-
-
-class Pattern(VideoStreamTrack):
-    """A moving gradient, 320x240 (VP8-encoded by aiortc)."""
-
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-
-    async def recv(self):
-        pts, time_base = await self.next_timestamp()
-        self.n += 1
-        img = numpy.zeros((240, 320, 3), numpy.uint8)
-        img[:, :, 0] = (numpy.arange(320) + self.n * 4) % 256
-        img[:, :, 1] = 128
-        frame = VideoFrame.from_ndarray(img, format="bgr24")
-        frame.pts, frame.time_base = pts, time_base
-        return frame
+check = Checks("whip")
+log = check.log
 
 
 class Watcher(aiortc_viewer.Viewer):
@@ -93,7 +48,7 @@ class Watcher(aiortc_viewer.Viewer):
 
 async def publish(lesson, token):
     pc = RTCPeerConnection()
-    pc.addTransceiver(Pattern(), direction="sendonly")
+    pc.addTransceiver(aiortc_viewer.Pattern(), direction="sendonly")
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())
     loop = asyncio.get_running_loop()
@@ -111,32 +66,9 @@ async def publish(lesson, token):
 
 
 def error_statuses(lesson, teacher, student, offer):
-    s, _, b = http("POST", f"/whip/{lesson}", offer, None)
-    check(s == 401, f"no token: 401 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whip/{lesson}", offer, teacher[:-4] + "AAAA")
-    check(s == 403, f"forged token: 403 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whip/{lesson}", offer, "nonsense")
-    check(s == 403, f"wrong token: 403 ({s} {b.strip()})")
+    check_sdp_statuses(check, "whip", lesson, teacher, offer)
     s, _, b = http("POST", f"/whip/{lesson}", offer, student)
     check(s == 403, f"student token (students may not publish): 403 ({s} {b.strip()})")
-    s, _, b = http("POST", "/whip/nosuchlesson123", offer, teacher)
-    check(s == 404, f"unknown lesson: 404 ({s} {b.strip()})")
-    s, h, b = http("POST", f"/whip/{lesson}", b"v=0\r\nthis is not sdp\r\n", teacher)
-    check(s == 400 and b.strip() and h.get("Content-Type", "").startswith("text/plain"),
-          f"malformed SDP: 400 with a reason ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whip/{lesson}", b"v=0\r\n" + b"a=x\r\n" * 60000, teacher)
-    check(s == 413, f"oversized body: 413 ({s} {b.strip()})")
-    s, _, b = http("POST", f"/whip/{lesson}", offer, teacher, ctype="application/json")
-    check(s == 415, f"wrong content type: 415 ({s} {b.strip()})")
-    s, h, b = http("PATCH", f"/whip/{lesson}/abc", b"a=end-of-candidates\r\n", teacher,
-                   ctype="application/trickle-ice-sdpfrag")
-    check(s == 405 and "DELETE" in h.get("Allow", ""), f"PATCH: 405 with Allow ({s} {h.get('Allow')})")
-    s, h, _ = http("OPTIONS", f"/whip/{lesson}")
-    check(s in (200, 204) and h.get("Access-Control-Allow-Origin") == "*" and
-          "Authorization" in h.get("Access-Control-Allow-Headers", "") and
-          "POST" in h.get("Access-Control-Allow-Methods", ""), f"OPTIONS with CORS ({s})")
-    s, _, _ = http("DELETE", f"/whip/{lesson}/00000000000000000000000000000000")
-    check(s == 404, f"DELETE of an unknown session: 404 ({s})")
 
 
 async def start_chromium_student(token, name):
@@ -160,12 +92,7 @@ async def chromium_student_decodes(proc):
 
 
 async def main():
-    out = subprocess.run(["node", "tests/e2e/make_lesson.mjs", '{"title":"whip"}'],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        log("cannot make a lesson:", out.stderr)
-        return False
-    tokens = json.loads(out.stdout)
+    tokens = make_lessons({"title": "whip"})[0]
     lesson, teacher, student = tokens["id"], tokens["teacher"], tokens["student"]
     log(f"lesson {lesson}")
 
@@ -213,10 +140,5 @@ async def main():
 
 
 if __name__ == "__main__":
-    try:
-        ok = asyncio.run(main())
-    except AssertionError as e:
-        log(f"FAIL: {e}")
-        ok = False
-    log(f"{CHECKS} checks; {'PASS' if ok else 'FAIL'}")
+    ok = run_main(main, check)
     sys.exit(0 if ok else 1)

@@ -14,23 +14,17 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import aiortc_viewer  # noqa: E402,F401  (applies the two aiortc patches of TESTING.md)
+from e2e_common import SABAQ_URL, Checks, make_lessons, run_main, sdp_request as http  # noqa: E402
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.request  # noqa: E402
 
-import numpy  # noqa: E402
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription  # noqa: E402
-from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack  # noqa: E402
-from av import VideoFrame  # noqa: E402
+from aiortc.mediastreams import AudioStreamTrack  # noqa: E402
 
-BASE = os.environ.get("SABAQ_URL", "http://127.0.0.1:18080")
+BASE = SABAQ_URL
 STUDENT_TIMEOUT_S = 60
-CHECKS = 0
 
 # The Chromium student: joins with the student link, waits for decoded
 # video, measures framesDecoded twice 3 s apart, reads the codec's mimeType.
@@ -77,47 +71,8 @@ console.log(JSON.stringify(out));
 """
 
 
-def log(*args):
-    print(f"[{time.strftime('%H:%M:%S')}] whip_h264:", *args, flush=True)
-
-
-def check(cond, what):
-    global CHECKS
-    if not cond:
-        raise AssertionError(what)
-    CHECKS += 1
-    log(f"ok  {what}")
-
-
-def http(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, data=body, method=method)
-    if token is not None:
-        req.add_header("Authorization", f"Bearer {token}")
-    if body is not None:
-        req.add_header("Content-Type", "application/sdp")
-    try:
-        with urllib.request.urlopen(req, timeout=15) as r:
-            return r.status, r.headers, r.read().decode(errors="replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read().decode(errors="replace")
-
-
-class Pattern(VideoStreamTrack):
-    """A moving gradient, 320x240 (H.264-encoded by aiortc's libx264)."""
-
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-
-    async def recv(self):
-        pts, time_base = await self.next_timestamp()
-        self.n += 1
-        img = numpy.zeros((240, 320, 3), numpy.uint8)
-        img[:, :, 0] = (numpy.arange(320) + self.n * 4) % 256
-        img[:, :, 1] = (numpy.arange(240)[:, None] + self.n * 2) % 256
-        frame = VideoFrame.from_ndarray(img, format="bgr24")
-        frame.pts, frame.time_base = pts, time_base
-        return frame
+check = Checks("whip_h264")
+log = check.log
 
 
 def video_section(sdp):
@@ -130,7 +85,7 @@ def video_section(sdp):
 
 async def publish_h264(lesson, token):
     pc = RTCPeerConnection()
-    video = pc.addTransceiver(Pattern(), direction="sendonly")
+    video = pc.addTransceiver(aiortc_viewer.Pattern(green_moves=True), direction="sendonly")
     caps = RTCRtpSender.getCapabilities("video").codecs
     video.setCodecPreferences([c for c in caps if c.mimeType in ("video/H264", "video/rtx")])
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
@@ -159,12 +114,7 @@ async def publish_h264(lesson, token):
 
 
 async def main():
-    out = subprocess.run(["node", "tests/e2e/make_lesson.mjs", '{"title":"whip h264"}'],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        log("cannot make a lesson:", out.stderr)
-        return False
-    tokens = json.loads(out.stdout)
+    tokens = make_lessons({"title": "whip h264"})[0]
     lesson, teacher, student = tokens["id"], tokens["teacher"], tokens["student"]
     log(f"lesson {lesson}")
 
@@ -200,10 +150,5 @@ async def main():
 
 
 if __name__ == "__main__":
-    try:
-        ok = asyncio.run(asyncio.wait_for(main(), 85))
-    except (AssertionError, asyncio.TimeoutError) as e:
-        log(f"FAIL: {e!r}")
-        ok = False
-    log(f"{CHECKS} checks; {'PASS' if ok else 'FAIL'}")
+    ok = run_main(main, check, timeout_s=85)
     sys.exit(0 if ok else 1)
