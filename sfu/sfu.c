@@ -426,6 +426,41 @@ int sfu_transport_create(struct sfu *s, uint32_t transport_id, const char *local
     return add_transport(s, &c, local_ufrag);
 }
 
+int sfu_transport_restart_ice(struct sfu *s, uint32_t transport_id, const char *local_ufrag,
+                              const char *local_pwd)
+{
+    if (!s || !local_ufrag || !local_pwd || !*local_ufrag || !*local_pwd)
+        return -SQ_EINVAL;
+    struct place_transport *t = sfu_place_transport(&s->place, transport_id);
+    if (!t)
+        return -SQ_ENOTFOUND;
+    if (!t->ufrag[0])
+        return -SQ_ESTATE;       /* made pre-connected: it has no ICE */
+    if (sfu_place_find_ufrag(&s->place, local_ufrag, t))
+        return -SQ_EEXIST;
+    struct worker_cmd c = {.type = WORKER_CMD_TRANSPORT_RESTART_ICE, .id = transport_id};
+    if (!copy_str(c.u.transport.ufrag, WORKER_UFRAG_MAX, local_ufrag) ||
+        !copy_str(c.u.transport.pwd, WORKER_PWD_MAX, local_pwd))
+        return -SQ_EINVAL;
+    int rc = submit(s, t->worker, &c);
+    if (rc < 0)
+        return rc;
+    /* The other workers hand checks with the new ufrag to the owner; the
+     * old one leads nowhere now. */
+    if (s->n_workers > 1) {
+        struct worker_cmd r = {.type = WORKER_CMD_UNROUTE_UFRAG};
+        memcpy(r.u.transport.ufrag, t->ufrag, sizeof(r.u.transport.ufrag));
+        if (!sfu_place_find_ufrag(&s->place, t->ufrag, t))
+            submit_others(s, (int)t->worker, &r);
+        r.type = WORKER_CMD_ROUTE_UFRAG;
+        r.worker = t->worker;
+        memcpy(r.u.transport.ufrag, c.u.transport.ufrag, sizeof(r.u.transport.ufrag));
+        submit_others(s, (int)t->worker, &r);
+    }
+    memcpy(t->ufrag, c.u.transport.ufrag, sizeof(t->ufrag));
+    return 0;
+}
+
 int sfu_transport_create_connected(struct sfu *s, uint32_t transport_id,
                                    const struct srtp_keys *keys,
                                    const struct sockaddr_storage *remote, socklen_t remote_len)

@@ -18,6 +18,11 @@ static int transport_create(void *arg, uint32_t id, const char *ufrag, const cha
 
 static int transport_close(void *arg, uint32_t id) { return sfu_transport_close(arg, id); }
 
+static int transport_restart_ice(void *arg, uint32_t id, const char *ufrag, const char *pwd)
+{
+    return sfu_transport_restart_ice(arg, id, ufrag, pwd);
+}
+
 static int producer_create(void *arg, uint32_t id, uint32_t transport_id,
                            const struct sdp_track *track)
 {
@@ -75,6 +80,7 @@ const struct media_ops media_sfu_ops = {
     .fingerprint = fingerprint,
     .candidates = candidates,
     .transport_create = transport_create,
+    .transport_restart_ice = transport_restart_ice,
     .transport_close = transport_close,
     .producer_create = producer_create,
     .producer_close = producer_close,

@@ -18,6 +18,9 @@ struct media_ops {
                             const char *local_pwd, const char *remote_fingerprint_alg,
                             const char *remote_fingerprint);
     int (*transport_close)(void *arg, uint32_t transport_id);
+    /* ICE restart: new local credentials for a transport (sfu.h). */
+    int (*transport_restart_ice)(void *arg, uint32_t transport_id, const char *local_ufrag,
+                                 const char *local_pwd);
     int (*producer_create)(void *arg, uint32_t producer_id, uint32_t transport_id,
                            const struct sdp_track *track);
     int (*producer_close)(void *arg, uint32_t producer_id);

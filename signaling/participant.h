@@ -72,6 +72,9 @@ struct publish_side {
     uint32_t transport_id;       /* 0 until the first publish */
     char ufrag[PARTICIPANT_UFRAG_LEN + 1];
     char pwd[PARTICIPANT_PWD_LEN + 1];
+    /* A hash of the client's ICE credentials in the offer that made or last
+     * restarted the transport: a re-offer with others restarts ICE. */
+    uint64_t remote_ice;
     struct producer_ref *producers; /* owned array */
     size_t n_producers, cap_producers;
 };
@@ -90,6 +93,7 @@ struct subscribe_side {
     bool awaiting_answer;        /* at most one offer outstanding */
     bool dirty;                  /* the m-lines changed since the last offer */
     bool slots_unsent;           /* assignments changed since the client was told */
+    bool ice_restart;            /* the next offer brings new ICE credentials */
     enum receive_mode receive_mode;
     char *offer_sdp;             /* owned: the outstanding offer, to check the answer */
 };

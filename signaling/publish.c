@@ -1,7 +1,9 @@
 /* The publish connection (docs/protocol.md, "publish"): parse the client's
  * offer, answer it with sdp_answer_publish (RFC 8829 JSEP, Sabaq ICE-lite and
  * DTLS server), create the transport on the first offer and keep one producer
- * per accepted m-line in step with every re-offer. */
+ * per accepted m-line in step with every re-offer. A re-offer with new ICE
+ * credentials restarts ICE on the same transport (RFC 8445 sec. 9): Sabaq
+ * answers with new credentials of its own and everything else stays. */
 #include "publish.h"
 
 #include <stdlib.h>
@@ -131,6 +133,62 @@ static int check_sources(struct participant *p, const json_t *sources,
     return 0;
 }
 
+/* FNV-1a over the offer's ice-ufrag and ice-pwd (of the first m-line that
+ * has them: BUNDLE gives every m-line the same). Only compared, never sent. */
+static uint64_t remote_ice_of(const struct sdp_session *offer)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint8_t i = 0; i < offer->n_media; i++) {
+        const char *u = sdp_media_ice_ufrag(offer, &offer->media[i]);
+        const char *w = sdp_media_ice_pwd(offer, &offer->media[i]);
+        if (!u[0])
+            continue;
+        for (const char *s = u;; s++) {
+            h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+            if (!*s)
+                break;
+        }
+        for (const char *s = w; *s; s++)
+            h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+        break;
+    }
+    return h;
+}
+
+/* Sabaq's credentials for the answer: the transport's, or new ones when the
+ * client restarts ICE (restarting is then true). */
+static void local_credentials(const struct participant *p, uint64_t remote_ice, char *ufrag,
+                              char *pwd, bool *restarting)
+{
+    *restarting = p->pub.transport_id && remote_ice != p->pub.remote_ice;
+    if (*restarting) {
+        participant_random_token(ufrag, PARTICIPANT_UFRAG_LEN);
+        participant_random_token(pwd, PARTICIPANT_PWD_LEN);
+    } else {
+        memcpy(ufrag, p->pub.ufrag, sizeof(p->pub.ufrag));
+        memcpy(pwd, p->pub.pwd, sizeof(p->pub.pwd));
+    }
+}
+
+/* The answer says the new credentials: the transport takes them now, before
+ * the client can send a check with them. 0 or -1 after replying an error. */
+static int restart_ice(struct participant *p, const char *ufrag, const char *pwd,
+                       uint64_t remote_ice, json_t *req)
+{
+    struct signaling *s = p->sig;
+    int rc = s->media->transport_restart_ice(s->media_arg, p->pub.transport_id, ufrag, pwd);
+    if (rc < 0) {
+        participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req,
+                               "the media plane refused the ICE restart: %s", sq_strerror(rc));
+        return -1;
+    }
+    memcpy(p->pub.ufrag, ufrag, sizeof(p->pub.ufrag));
+    memcpy(p->pub.pwd, pwd, sizeof(p->pub.pwd));
+    p->pub.remote_ice = remote_ice;
+    signaling_log(s, "participant %s: publish ICE restart", p->id);
+    return 0;
+}
+
 static int ensure_transport(struct participant *p, const struct sdp_session *offer, json_t *req)
 {
     struct signaling *s = p->sig;
@@ -151,6 +209,7 @@ static int ensure_transport(struct participant *p, const struct sdp_session *off
         return -1;
     }
     p->pub.transport_id = id;
+    p->pub.remote_ice = remote_ice_of(offer);
     return 0;
 }
 
@@ -184,27 +243,42 @@ static void send_answer(struct participant *p, const struct sdp_session *answer,
     participant_send(p, m);
 }
 
-/* Parses and answers; 0 with *n tracks, or -1 after replying an error. */
-static int negotiate(struct participant *p, const char *sdp, struct sdp_session *offer,
-                     struct sdp_session *answer, struct sdp_track *tracks, size_t *n,
-                     json_t *req)
+/* Parses, answers (with new credentials of Sabaq's when the client
+ * restarts ICE) and applies one offer; replies the answer or an error. */
+static void publish_offer(struct participant *p, const char *sdp, const json_t *sources,
+                          struct sdp_session *offer, struct sdp_session *answer,
+                          struct sdp_track *tracks, json_t *req)
 {
     const char *why = NULL;
+    size_t n = 0;
     int rc = sdp_parse(offer, sdp, strlen(sdp), &why);
     if (rc < 0) {
         participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req, "cannot parse the offer: %s",
                                why ? why : sq_strerror(rc));
-        return -1;
+        return;
     }
+    uint64_t remote_ice = remote_ice_of(offer);
+    char ufrag[sizeof(p->pub.ufrag)], pwd[sizeof(p->pub.pwd)];
+    bool restarting;
+    local_credentials(p, remote_ice, ufrag, pwd, &restarting);
     struct sdp_local local;
-    signaling_sdp_local(p->sig, p->pub.ufrag, p->pub.pwd, &local);
-    rc = sdp_answer_publish(offer, &local, answer, tracks, SDP_MAX_MEDIA, n, &why);
+    signaling_sdp_local(p->sig, ufrag, pwd, &local);
+    rc = sdp_answer_publish(offer, &local, answer, tracks, SDP_MAX_MEDIA, &n, &why);
     if (rc < 0) {
         participant_send_error(p, MESSAGE_ERR_BAD_SDP, "publish", req, "cannot answer the offer: %s",
                                why ? why : sq_strerror(rc));
-        return -1;
+        return;
     }
-    return 0;
+    if (check_sources(p, sources, tracks, n, req) < 0 || ensure_transport(p, offer, req) < 0 ||
+        (restarting && restart_ice(p, ufrag, pwd, remote_ice, req) < 0))
+        return;
+    sync_producers(p, tracks, n, sources);
+    floor_apply(p);
+    send_answer(p, answer, tracks, n, req);
+    stage_update(p->lesson);
+    recording_sync(p->lesson);
+    subscribe_lesson_changed(p->lesson);   /* a source may have changed */
+    subscribe_lesson_flush(p->lesson);
 }
 
 void publish_handle(struct participant *p, json_t *msg, json_t *req)
@@ -228,20 +302,10 @@ void publish_handle(struct participant *p, json_t *msg, json_t *req)
     struct sdp_session *offer = calloc(1, sizeof(*offer));
     struct sdp_session *answer = calloc(1, sizeof(*answer));
     struct sdp_track *tracks = calloc(SDP_MAX_MEDIA, sizeof(*tracks));
-    size_t n = 0;
-    if (!offer || !answer || !tracks) {
+    if (!offer || !answer || !tracks)
         participant_send_error(p, MESSAGE_ERR_INTERNAL, "publish", req, "out of memory");
-    } else if (negotiate(p, sdp, offer, answer, tracks, &n, req) == 0 &&
-               check_sources(p, json_object_get(msg, "sources"), tracks, n, req) == 0 &&
-               ensure_transport(p, offer, req) == 0) {
-        sync_producers(p, tracks, n, json_object_get(msg, "sources"));
-        floor_apply(p);
-        send_answer(p, answer, tracks, n, req);
-        stage_update(p->lesson);
-        recording_sync(p->lesson);
-        subscribe_lesson_changed(p->lesson);   /* a source may have changed */
-        subscribe_lesson_flush(p->lesson);
-    }
+    else
+        publish_offer(p, sdp, json_object_get(msg, "sources"), offer, answer, tracks, req);
     free(tracks);
     free(answer);
     free(offer);

@@ -116,6 +116,7 @@ static const struct handler {
     {"subscribe_answer", true, subscribe_handle_answer},
     {"video_size", true, subscribe_handle_video_size},
     {"receive_mode", true, subscribe_handle_receive_mode},
+    {"subscribe_restart", true, subscribe_handle_restart},
     {"quality", true, quality_handle},
     {"leave", true, handle_leave},
     {"chat_send", true, chat_handle_send},

@@ -40,6 +40,7 @@ void subscribe_reset(struct participant *p)
     sub->awaiting_answer = false;
     sub->dirty = false;
     sub->slots_unsent = false;
+    sub->ice_restart = false;
     participant_random_token(sub->ufrag, PARTICIPANT_UFRAG_LEN);
     participant_random_token(sub->pwd, PARTICIPANT_PWD_LEN);
     /* RFC 8866 5.2: o= session id below 2^63 so it fits a signed 64-bit integer. */
@@ -225,6 +226,31 @@ static bool has_media(const struct participant *p)
     return false;
 }
 
+/* New credentials for the offer about to go out (subscribe_restart). The
+ * transport takes them first: the client may check with them as soon as it
+ * has the offer. Refused, the offer keeps the old ones, the client's restart
+ * fails and it rejoins. */
+static void restart_ice(struct participant *p)
+{
+    struct subscribe_side *sub = &p->sub;
+    struct signaling *s = p->sig;
+    char ufrag[sizeof(sub->ufrag)], pwd[sizeof(sub->pwd)];
+    sub->ice_restart = false;
+    if (!sub->transport_id)
+        return;                  /* closed meanwhile: a new connection is offered anyway */
+    participant_random_token(ufrag, PARTICIPANT_UFRAG_LEN);
+    participant_random_token(pwd, PARTICIPANT_PWD_LEN);
+    int rc = s->media->transport_restart_ice(s->media_arg, sub->transport_id, ufrag, pwd);
+    if (rc < 0) {
+        signaling_log(s, "participant %s: media plane refused the subscribe ICE restart: %s",
+                      p->id, sq_strerror(rc));
+        return;
+    }
+    memcpy(sub->ufrag, ufrag, sizeof(ufrag));
+    memcpy(sub->pwd, pwd, sizeof(pwd));
+    signaling_log(s, "participant %s: subscribe ICE restart", p->id);
+}
+
 void subscribe_flush(struct participant *p)
 {
     struct subscribe_side *sub = &p->sub;
@@ -234,6 +260,8 @@ void subscribe_flush(struct participant *p)
      * publishes in needs no connection yet. */
     bool is_first = sub->n_offered == 0;
     if (sub->dirty && !sub->awaiting_answer && sub->n_slots && (!is_first || has_media(p))) {
+        if (sub->ice_restart)
+            restart_ice(p);
         char *text = write_offer(p, sub->version + 1);
         if (!text)
             return;
@@ -460,6 +488,23 @@ void subscribe_handle_receive_mode(struct participant *p, json_t *msg, json_t *r
     /* audio_only detaches the video slots, leaving it gives them back. */
     subscribe_lesson_changed(p->lesson);
     subscribe_lesson_flush(p->lesson);
+}
+
+/* `subscribe_restart`: the client's connection lost its path (a network
+ * change, a long drop). The next offer brings new ICE credentials; the
+ * consumers, SSRCs and DTLS stay, so media resumes where it was. */
+void subscribe_handle_restart(struct participant *p, json_t *msg, json_t *req)
+{
+    (void)msg;
+    if (!p->sub.transport_id) {
+        participant_send_error(p, MESSAGE_ERR_NOT_FOUND, "subscribe_restart", req,
+                               "there is no subscribe connection to restart");
+        return;
+    }
+    p->sub.ice_restart = true;
+    p->sub.dirty = true;
+    participant_send(p, message_new("subscribe_restart_ok", req));
+    subscribe_flush(p);
 }
 
 /* ---- the end of a connection ------------------------------------------- */

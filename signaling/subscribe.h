@@ -58,6 +58,10 @@ void subscribe_handle_video_size(struct participant *p, json_t *msg, json_t *req
 /* The `receive_mode` message: auto, low or audio_only. */
 void subscribe_handle_receive_mode(struct participant *p, json_t *msg, json_t *req);
 
+/* The `subscribe_restart` message: ICE restart of the subscribe connection
+ * (an offer with new credentials follows the reply). */
+void subscribe_handle_restart(struct participant *p, json_t *msg, json_t *req);
+
 /* Closes p's consumers and subscribe transport. */
 void subscribe_release(struct participant *p);
 

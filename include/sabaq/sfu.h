@@ -55,7 +55,14 @@ struct srtp_keys;
 int sfu_transport_create_connected(struct sfu *s, uint32_t transport_id,
                                    const struct srtp_keys *keys,
                                    const struct sockaddr_storage *remote, socklen_t remote_len);
-/* A renegotiated answer may bring a new fingerprint (not ICE restart yet). */
+/* ICE restart (RFC 8445 sec. 9; the peer offered or was offered new
+ * credentials): the transport answers checks with these local credentials
+ * only, from its worker's next turn. DTLS, SRTP, producers and consumers
+ * stay, and media goes on the old path until the peer nominates a new one.
+ * 0, -SQ_EINVAL, -SQ_ENOTFOUND, -SQ_EEXIST (another transport's ufrag) or
+ * -SQ_ESTATE (a pre-connected transport). */
+int sfu_transport_restart_ice(struct sfu *s, uint32_t transport_id, const char *local_ufrag,
+                              const char *local_pwd);
 int sfu_transport_close(struct sfu *s, uint32_t transport_id);
 
 /* A producer is an incoming track on a publish transport. */

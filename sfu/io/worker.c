@@ -106,7 +106,7 @@ static const char *cmd_name(enum worker_cmd_type t)
         "producer_set_paused", "producer_request_keyframe", "consumer_create", "consumer_close",
         "consumer_set_preferred_size", "consumer_set_producer", "mirror_create",
         "producer_share", "route_ufrag", "unroute_ufrag", "route_addr",
-        "transport_create_connected", "producer_record",
+        "transport_create_connected", "producer_record", "transport_restart_ice",
     };
     return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -180,6 +180,10 @@ static bool run_cmd(struct worker *w, const struct worker_cmd *c, uint64_t now)
         break;
     case WORKER_CMD_ROUTE_ADDR:
         rc = rtc_core_route_addr(core, &c->u.addr.addr, c->u.addr.len, c->worker, true, now);
+        break;
+    case WORKER_CMD_TRANSPORT_RESTART_ICE:
+        rc = rtc_core_transport_restart_ice(core, c->id, c->u.transport.ufrag, c->u.transport.pwd,
+                                            now);
         break;
     case WORKER_CMD_TRANSPORT_CREATE_CONNECTED:
         rc = rtc_core_transport_create_connected(core, c->id, &c->u.connected.keys,

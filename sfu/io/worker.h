@@ -46,6 +46,7 @@ enum worker_cmd_type {
     WORKER_CMD_ROUTE_ADDR,           /* u.addr belongs to `worker` (pre-connected transports) */
     WORKER_CMD_TRANSPORT_CREATE_CONNECTED, /* id, u.connected (tests, bench/) */
     WORKER_CMD_PRODUCER_RECORD,  /* recording (sfu/record): tap on or off */
+    WORKER_CMD_TRANSPORT_RESTART_ICE, /* id, u.transport.ufrag/pwd: new local credentials */
 };
 
 /* A command carries copies of everything it refers to: the caller's strings

@@ -28,6 +28,20 @@ int ice_lite_init(struct ice_lite *ice, const char *ufrag, const char *pwd,
     return 0;
 }
 
+int ice_lite_restart(struct ice_lite *ice, const char *ufrag, const char *pwd, uint64_t now_us)
+{
+    struct ice_lite fresh;
+    int rc = ice_lite_init(&fresh, ufrag, pwd, 0, now_us);
+    if (rc < 0)
+        return rc;
+    memcpy(ice->ufrag, fresh.ufrag, sizeof(ice->ufrag));
+    memcpy(ice->pwd, fresh.pwd, sizeof(ice->pwd));
+    ice->ufrag_len = fresh.ufrag_len;
+    ice->pwd_len = fresh.pwd_len;
+    ice->last_consent_us = now_us;
+    return 0;
+}
+
 void ice_lite_init_fixed(struct ice_lite *ice, const struct sockaddr_storage *addr,
                          socklen_t addr_len)
 {

@@ -46,6 +46,13 @@ struct ice_lite_result {
 int ice_lite_init(struct ice_lite *ice, const char *ufrag, const char *pwd,
                   uint32_t consent_timeout_ms, uint64_t now_us);
 
+/* ICE restart (RFC 8445 sec. 9): checks must now carry the new credentials
+ * (old ones get -SQ_ENOTFOUND). The paths and the nomination stay, so media
+ * goes on where it went until a new path is nominated; consent runs afresh
+ * from now, since the peer has just asked for the restart over signaling.
+ * 0 or -SQ_EINVAL (empty or too long; nothing changes then). */
+int ice_lite_restart(struct ice_lite *ice, const char *ufrag, const char *pwd, uint64_t now_us);
+
 /* A transport that skips ICE: one nominated path, consent never expires. */
 void ice_lite_init_fixed(struct ice_lite *ice, const struct sockaddr_storage *addr,
                          socklen_t addr_len);

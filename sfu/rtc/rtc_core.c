@@ -333,6 +333,15 @@ int rtc_core_transport_close(struct rtc_core *c, uint32_t transport_id)
     return 0;
 }
 
+int rtc_core_transport_restart_ice(struct rtc_core *c, uint32_t transport_id, const char *local_ufrag,
+                                   const char *local_pwd, uint64_t now_us)
+{
+    struct transport *t = idmap_get(&c->transports, transport_id);
+    if (!t)
+        return -SQ_ENOTFOUND;
+    return transport_restart_ice(t, local_ufrag, local_pwd, now_us);
+}
+
 int rtc_core_producer_create(struct rtc_core *c, uint32_t producer_id, uint32_t transport_id,
                              const struct sdp_track *track, uint64_t now_us)
 {

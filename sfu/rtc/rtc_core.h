@@ -55,6 +55,9 @@ int rtc_core_transport_create(struct rtc_core *c, uint32_t transport_id, const c
                               const char *local_pwd, const char *remote_fp_alg,
                               const char *remote_fp, uint64_t now_us);
 int rtc_core_transport_close(struct rtc_core *c, uint32_t transport_id);
+/* ICE restart with new local credentials (transport_restart_ice). */
+int rtc_core_transport_restart_ice(struct rtc_core *c, uint32_t transport_id, const char *local_ufrag,
+                                   const char *local_pwd, uint64_t now_us);
 int rtc_core_producer_create(struct rtc_core *c, uint32_t producer_id, uint32_t transport_id,
                              const struct sdp_track *track, uint64_t now_us);
 int rtc_core_producer_close(struct rtc_core *c, uint32_t producer_id);

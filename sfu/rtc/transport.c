@@ -160,6 +160,25 @@ void transport_close(struct transport *t, const char *reason)
     rtc_env_emit(t->env, SFU_EVENT_TRANSPORT_CLOSED, t->id, reason);
 }
 
+int transport_restart_ice(struct transport *t, const char *ufrag, const char *pwd,
+                          uint64_t now_us)
+{
+    struct demux *d = &t->env->demux;
+    if (!t->has_ice || t->state == TRANSPORT_CLOSED)
+        return -SQ_ESTATE;
+    if (!ufrag || !pwd)
+        return -SQ_EINVAL;
+    void *owner = demux_find_ufrag(d, (const uint8_t *)ufrag, strlen(ufrag));
+    if (owner && owner != t)
+        return -SQ_EEXIST;
+    /* The node hashes the ufrag it points at (inside t->ice): unlink it
+     * before that text changes. A refused restart links the old one again. */
+    demux_remove_ufrag(d, &t->ufrag_node);
+    int rc = ice_lite_restart(&t->ice, ufrag, pwd, now_us);
+    int linked = demux_add_ufrag(d, &t->ufrag_node, t->ice.ufrag, t);
+    return rc < 0 ? rc : linked;
+}
+
 void transport_receive_stun(struct transport *t, const struct stun_message *m,
                             const struct sockaddr_storage *from, socklen_t from_len,
                             uint64_t now_us)

@@ -101,6 +101,13 @@ void transport_free(struct transport *t);
  * SFU_EVENT_TRANSPORT_CLOSED with `reason`. Idempotent. */
 void transport_close(struct transport *t, const char *reason);
 
+/* ICE restart: new local credentials (ice_lite_restart), found by the new
+ * ufrag from now on. DTLS, SRTP and the paths stay. 0, -SQ_EINVAL,
+ * -SQ_EEXIST (another transport has that ufrag; nothing changes then) or
+ * -SQ_ESTATE (closed, or made without ICE). */
+int transport_restart_ice(struct transport *t, const char *ufrag, const char *pwd,
+                          uint64_t now_us);
+
 /* A Binding request whose USERNAME names this transport's ufrag. */
 void transport_receive_stun(struct transport *t, const struct stun_message *m,
                             const struct sockaddr_storage *from, socklen_t from_len,

@@ -36,6 +36,11 @@ static int ok_tc(void *a, uint32_t i, const char *u, const char *p, const char *
     return 0;
 }
 static int ok_id(void *a, uint32_t i) { (void)a, (void)i; return 0; }
+static int ok_restart(void *a, uint32_t i, const char *u, const char *p)
+{
+    (void)a, (void)i, (void)u, (void)p;
+    return 0;
+}
 static int ok_pc(void *a, uint32_t i, uint32_t t, const struct sdp_track *k)
 {
     (void)a, (void)i, (void)t, (void)k;
@@ -60,6 +65,7 @@ static const struct media_ops accept_all = {
     .candidates = cands,
     .transport_create = ok_tc,
     .transport_close = ok_id,
+    .transport_restart_ice = ok_restart,
     .producer_create = ok_pc,
     .producer_close = ok_id,
     .consumer_create = ok_cc,

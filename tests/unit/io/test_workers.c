@@ -341,19 +341,20 @@ TEST(workers_forward_a_publishers_media_to_subscribers_on_every_worker_cm)
 #define ICE_FP \
     "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
 
-/* One Binding request (retransmitted while unanswered); true on a success
- * response. */
-static bool stun_ok(int fd, const struct sockaddr_in *to, const char *username)
+/* One Binding request (sent up to `attempts` times, 100 ms apart, while
+ * unanswered); true on a success response. */
+static bool stun_check(int fd, const struct sockaddr_in *to, const char *username,
+                       const char *pwd, int attempts)
 {
     uint8_t req[256], resp[256], txid[STUN_TXID_LEN];
     for (int i = 0; i < STUN_TXID_LEN; i++)
         txid[i] = (uint8_t)(0x30 + i);
     int len = stun_binding_request_write(req, sizeof(req), txid, username, 0x6e7f00ff,
-                                         0x1122334455667788ull, true, (const uint8_t *)ICE_PWD,
-                                         strlen(ICE_PWD));
+                                         0x1122334455667788ull, true, (const uint8_t *)pwd,
+                                         strlen(pwd));
     if (len < 0)
         return false;
-    for (int attempt = 0; attempt < 30; attempt++) {
+    for (int attempt = 0; attempt < attempts; attempt++) {
         sendto(fd, req, (size_t)len, 0, (const struct sockaddr *)to, sizeof(*to));
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 100) != 1)
@@ -366,6 +367,31 @@ static bool stun_ok(int fd, const struct sockaddr_in *to, const char *username)
     return false;
 }
 
+static struct sfu *start_two_workers(void)
+{
+    struct sfu_config cfg = {.bind_address = "127.0.0.1", .workers = 2,
+                             .announce = {"127.0.0.1"}};
+    return sfu_start(&cfg);
+}
+
+/* A UDP socket on 127.0.0.1 (an ephemeral port): one peer. -1 on failure. */
+static int loopback_socket(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static bool stun_ok(int fd, const struct sockaddr_in *to, const char *username)
+{
+    return stun_check(fd, to, username, ICE_PWD, 30);
+}
+
 /* The kernel spreads the 16 peers over both sockets by 4-tuple hash, which
  * ignores which worker holds each transport: about half the checks land on
  * the wrong worker (all landing right: 2^-16). Each is answered all the
@@ -374,9 +400,7 @@ static bool stun_ok(int fd, const struct sockaddr_in *to, const char *username)
  * "unknown source" drop. */
 TEST(workers_route_stun_and_later_datagrams_to_the_transports_worker)
 {
-    struct sfu_config cfg = {.bind_address = "127.0.0.1", .workers = 2,
-                             .announce = {"127.0.0.1"}};
-    struct sfu *s = sfu_start(&cfg);
+    struct sfu *s = start_two_workers();
     ASSERT(s);
     struct sockaddr_in to = server_addr(s);
     int fds[N_ICE];
@@ -386,10 +410,8 @@ TEST(workers_route_stun_and_later_datagrams_to_the_transports_worker)
         snprintf(ufrag, sizeof(ufrag), "uf%02d", i);
         ASSERT_EQ(0, sfu_transport_create(s, (uint32_t)(1 + i), ufrag, ICE_PWD, "sha-256", ICE_FP));
         per_worker[sfu_transport_worker(s, (uint32_t)(1 + i))]++;
-        fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ASSERT(fds[i] >= 0 && bind(fds[i], (struct sockaddr *)&a, sizeof(a)) == 0);
+        fds[i] = loopback_socket();
+        ASSERT(fds[i] >= 0);
     }
     ASSERT_EQ(N_ICE / 2, per_worker[0]);
     ASSERT_EQ(N_ICE / 2, per_worker[1]);
@@ -412,6 +434,56 @@ TEST(workers_route_stun_and_later_datagrams_to_the_transports_worker)
     ASSERT(st.mesh_forwarded > 0);
     ASSERT_EQ(0, st.drop_unknown_source);
     ASSERT_EQ(N_ICE, st.drop_srtp); /* each reached its transport, which has no keys yet */
+    for (int i = 0; i < N_ICE; i++)
+        close(fds[i]);
+    sfu_stop(s);
+}
+
+/* ICE restart with two workers: checks with a transport's new ufrag reach
+ * it from either socket (the other worker learnt the new route), the old
+ * ufrag is answered by neither, and a ufrag in use elsewhere is refused. */
+TEST(workers_route_a_restarted_transports_new_ufrag_only)
+{
+    struct sfu *s = start_two_workers();
+    ASSERT(s);
+    struct sockaddr_in to = server_addr(s);
+    int fds[N_ICE];
+    for (int i = 0; i < N_ICE; i++) {
+        char ufrag[16];
+        snprintf(ufrag, sizeof(ufrag), "old%02d", i);
+        ASSERT_EQ(0, sfu_transport_create(s, (uint32_t)(1 + i), ufrag, ICE_PWD, "sha-256", ICE_FP));
+        fds[i] = loopback_socket();
+        ASSERT(fds[i] >= 0);
+    }
+    ASSERT_EQ(-SQ_EEXIST, sfu_transport_restart_ice(s, 1, "old01", "newpasswordnewpassword"));
+    ASSERT_EQ(-SQ_ENOTFOUND, sfu_transport_restart_ice(s, 99, "new99", "newpasswordnewpassword"));
+    ASSERT_EQ(-SQ_EINVAL, sfu_transport_restart_ice(s, 1, "", "newpasswordnewpassword"));
+    for (int i = 0; i < N_ICE; i++) {
+        char ufrag[16];
+        snprintf(ufrag, sizeof(ufrag), "new%02d", i);
+        ASSERT_EQ(0, sfu_transport_restart_ice(s, (uint32_t)(1 + i), ufrag,
+                                               "newpasswordnewpassword"));
+    }
+    for (int i = 0; i < N_ICE; i++) {
+        char username[32];
+        snprintf(username, sizeof(username), "new%02d:peer", i);
+        ASSERT(stun_check(fds[i], &to, username, "newpasswordnewpassword", 30));
+    }
+    /* Some checks came in on the other worker (stats are published by the
+     * workers now and then). */
+    struct sfu_stats st;
+    for (int i = 0; i < 100; i++) {
+        sfu_stats_get(s, &st);
+        if (st.mesh_forwarded > 0)
+            break;
+        sleep_ms(20);
+    }
+    ASSERT(st.mesh_forwarded > 0);
+    for (int i = 0; i < 4; i++) {
+        char username[32];
+        snprintf(username, sizeof(username), "old%02d:peer", i);
+        ASSERT(!stun_check(fds[i], &to, username, ICE_PWD, 3));
+    }
     for (int i = 0; i < N_ICE; i++)
         close(fds[i]);
     sfu_stop(s);

@@ -1,7 +1,8 @@
 /* ICE-lite: a Binding request made by stun_binding_request_write gets a
  * success response that verifies with our pwd and maps the source address
  * (v4-mapped unmapped); a wrong pwd gets a 401 and no path; consent expires
- * on a virtual clock and closes the transport with an event. */
+ * on a virtual clock and closes the transport with an event; an ICE restart
+ * swaps the credentials and keeps the path until a new one is nominated. */
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -183,25 +184,54 @@ static void cap_event(void *arg, const struct sfu_event *ev)
         c->ev[c->n_ev++] = *ev;
 }
 
+/* A core on a virtual clock whose datagrams and events are captured, and a
+ * peer certificate for its transports. */
+struct core_scene {
+    struct capture *cap;
+    struct dtls_cert *cert, *peer_cert;
+    struct rtc_core *core;
+};
+
+static bool core_scene_open(struct core_scene *sc)
+{
+    sc->cap = calloc(1, sizeof(*sc->cap));
+    sc->cert = dtls_cert_generate();
+    sc->peer_cert = dtls_cert_generate();
+    sc->core = NULL;
+    if (!sc->cap || !sc->cert || !sc->peer_cert)
+        return false;
+    sc->cap->tx = (struct tx_batch){sc->cap->slots, 8, 0, cap_flush, sc->cap};
+    struct rtc_core_config cfg = {.cert = sc->cert, .tx = &sc->cap->tx,
+                                  .consent_timeout_ms = 30000, .emit = cap_event,
+                                  .emit_arg = sc->cap};
+    sc->core = rtc_core_new(&cfg);
+    return sc->core != NULL;
+}
+
+static void core_scene_close(struct core_scene *sc)
+{
+    if (sc->core)
+        rtc_core_free(sc->core);
+    dtls_cert_free(sc->cert);
+    dtls_cert_free(sc->peer_cert);
+    free(sc->cap);
+}
+
 TEST(ice_lite_consent_expiry_closes_transport)
 {
-    struct capture *cap = calloc(1, sizeof(*cap));
-    struct dtls_cert *cert = dtls_cert_generate(), *peer_cert = dtls_cert_generate();
+    struct core_scene sc;
     struct sockaddr_storage from;
     struct stun_message resp;
     struct sfu_stats st;
     uint8_t buf[256];
-    ASSERT(cap && cert && peer_cert);
-    cap->tx = (struct tx_batch){cap->slots, 8, 0, cap_flush, cap};
-    struct rtc_core_config cfg = {.cert = cert, .tx = &cap->tx, .consent_timeout_ms = 30000,
-                                  .emit = cap_event, .emit_arg = cap};
-    struct rtc_core *core = rtc_core_new(&cfg);
-    ASSERT(core);
+    ASSERT(core_scene_open(&sc));
+    struct capture *cap = sc.cap;
+    struct rtc_core *core = sc.core;
     socklen_t fl = plain_v4(&from, "203.0.113.5", 6000);
     ASSERT_EQ(0, rtc_core_transport_create(core, 7, UFRAG, PWD, "sha-256",
-                                           dtls_cert_fingerprint(peer_cert), 0));
+                                           dtls_cert_fingerprint(sc.peer_cert), 0));
     ASSERT_EQ(-SQ_EEXIST, rtc_core_transport_create(core, 8, UFRAG, PWD, "sha-256",
-                                                    dtls_cert_fingerprint(peer_cert), 0));
+                                                    dtls_cert_fingerprint(sc.peer_cert), 0));
 
     uint64_t now = 1000000;
     size_t n = request(buf, sizeof buf, UFRAG ":peer", PWD, true);
@@ -247,10 +277,7 @@ TEST(ice_lite_consent_expiry_closes_transport)
     ASSERT_EQ(0, rtc_core_transport_close(core, 7));
     ASSERT_EQ(-SQ_ENOTFOUND, rtc_core_transport_close(core, 7));
     ASSERT_EQ(SQ_NEVER, rtc_core_next_deadline_us(core));
-    rtc_core_free(core);
-    dtls_cert_free(cert);
-    dtls_cert_free(peer_cert);
-    free(cap);
+    core_scene_close(&sc);
 }
 
 TEST(ice_lite_check_refreshes_consent)
@@ -266,4 +293,92 @@ TEST(ice_lite_check_refreshes_consent)
     stun_message_parse(&req, buf, n);
     ASSERT_EQ(0, ice_lite_handle(&ice, &req, &from, fl, 20000000, out, sizeof out, &res));
     ASSERT_EQ(50000000ull, ice_lite_consent_deadline_us(&ice));
+}
+
+/* --- ICE restart (RFC 8445 sec. 9) --------------------------------------- */
+
+#define NEW_UFRAG "newU"
+#define NEW_PWD "restarted-password-0123456789"
+
+TEST(ice_lite_restart_takes_new_credentials_and_keeps_the_path)
+{
+    struct ice_lite ice;
+    struct ice_lite_result res;
+    struct stun_message req;
+    struct sockaddr_storage a, b;
+    uint8_t buf[256], out[128];
+    ASSERT_EQ(0, ice_lite_init(&ice, UFRAG, PWD, 30000, 0));
+    socklen_t al = plain_v4(&a, "192.0.2.1", 4000), bl = plain_v4(&b, "198.51.100.7", 5000);
+    size_t n = request(buf, sizeof buf, UFRAG ":peer", PWD, true);
+    stun_message_parse(&req, buf, n);
+    ASSERT_EQ(0, ice_lite_handle(&ice, &req, &a, al, 1000000, out, sizeof out, &res));
+
+    /* Refused credentials change nothing. */
+    ASSERT_EQ(-SQ_EINVAL, ice_lite_restart(&ice, "", NEW_PWD, 9000000));
+    ASSERT_EQ(-SQ_EINVAL, ice_lite_restart(&ice, "a:b", NEW_PWD, 9000000));
+    ASSERT_STR_EQ(UFRAG, ice.ufrag);
+    ASSERT_STR_EQ(PWD, ice.pwd);
+
+    ASSERT_EQ(0, ice_lite_restart(&ice, NEW_UFRAG, NEW_PWD, 10000000));
+    /* Consent runs afresh; media still goes to the nominated path. */
+    ASSERT_EQ(40000000ull, ice_lite_consent_deadline_us(&ice));
+    ASSERT_EQ(4000, ntohs(((struct sockaddr_in *)&ice_lite_send_path(&ice)->addr)->sin_port));
+    /* The old credentials are not ours any more, even with the old pwd. */
+    ASSERT_EQ(-SQ_ENOTFOUND, ice_lite_handle(&ice, &req, &a, al, 11000000, out, sizeof out, &res));
+    n = request(buf, sizeof buf, NEW_UFRAG ":peer2", PWD, true);
+    stun_message_parse(&req, buf, n);
+    ASSERT_EQ(-SQ_EAUTH, ice_lite_handle(&ice, &req, &b, bl, 11000000, out, sizeof out, &res));
+    ASSERT_EQ(4000, ntohs(((struct sockaddr_in *)&ice_lite_send_path(&ice)->addr)->sin_port));
+
+    /* The peer's new network: its nominated check moves the media there. */
+    n = request(buf, sizeof buf, NEW_UFRAG ":peer2", NEW_PWD, true);
+    stun_message_parse(&req, buf, n);
+    ASSERT_EQ(0, ice_lite_handle(&ice, &req, &b, bl, 12000000, out, sizeof out, &res));
+    ASSERT(res.is_new_path);
+    ASSERT(res.is_nomination);
+    struct stun_message resp;
+    ASSERT_EQ(0, stun_message_parse(&resp, out, res.response_len));
+    ASSERT_EQ(0, stun_message_check_integrity(&resp, (const uint8_t *)NEW_PWD, strlen(NEW_PWD)));
+    ASSERT_EQ(5000, ntohs(((struct sockaddr_in *)&ice_lite_send_path(&ice)->addr)->sin_port));
+}
+
+TEST(rtc_core_ice_restart_moves_the_transport_to_its_new_ufrag)
+{
+    struct core_scene sc;
+    struct sockaddr_storage from;
+    struct stun_message resp;
+    uint8_t buf[256];
+    ASSERT(core_scene_open(&sc));
+    struct capture *cap = sc.cap;
+    struct rtc_core *core = sc.core;
+    const char *fp = dtls_cert_fingerprint(sc.peer_cert);
+    socklen_t fl = plain_v4(&from, "203.0.113.5", 6000);
+    ASSERT_EQ(0, rtc_core_transport_create(core, 7, UFRAG, PWD, "sha-256", fp, 0));
+    ASSERT_EQ(0, rtc_core_transport_create(core, 8, "otherU", PWD, "sha-256", fp, 0));
+
+    /* Another transport's ufrag, or no such transport: refused, nothing moves. */
+    ASSERT_EQ(-SQ_EEXIST, rtc_core_transport_restart_ice(core, 7, "otherU", NEW_PWD, 0));
+    ASSERT_EQ(-SQ_ENOTFOUND, rtc_core_transport_restart_ice(core, 99, NEW_UFRAG, NEW_PWD, 0));
+    size_t n = request(buf, sizeof buf, UFRAG ":peer", PWD, true);
+    rtc_core_receive(core, buf, n, &from, fl, 1000);
+    tx_batch_flush(&cap->tx);
+    ASSERT_EQ(1, cap->sent);
+
+    ASSERT_EQ(0, rtc_core_transport_restart_ice(core, 7, NEW_UFRAG, NEW_PWD, 2000));
+    /* The old ufrag leads nowhere: no answer at all. */
+    rtc_core_receive(core, buf, n, &from, fl, 3000);
+    tx_batch_flush(&cap->tx);
+    ASSERT_EQ(1, cap->sent);
+    /* The new one finds transport 7 and is answered with the new pwd. */
+    n = request(buf, sizeof buf, NEW_UFRAG ":peer", NEW_PWD, true);
+    rtc_core_receive(core, buf, n, &from, fl, 4000);
+    tx_batch_flush(&cap->tx);
+    ASSERT_EQ(2, cap->sent);
+    ASSERT_EQ(0, stun_message_parse(&resp, cap->last, cap->last_len));
+    ASSERT_EQ(STUN_BINDING_SUCCESS, resp.type);
+    ASSERT_EQ(0, stun_message_check_integrity(&resp, (const uint8_t *)NEW_PWD, strlen(NEW_PWD)));
+    /* Its old ufrag is free for a new transport; the restart closed nothing. */
+    ASSERT_EQ(0, rtc_core_transport_create(core, 9, UFRAG, PWD, "sha-256", fp, 0));
+    ASSERT_EQ(0, cap->n_ev);
+    core_scene_close(&sc);
 }

@@ -146,11 +146,21 @@ static int fk_recording_remove_audio(void *arg, uint32_t id, uint32_t producer_i
     return 0;
 }
 
+/* "transport_restart_ice": id = transport, ufrag/pwd = the new credentials. */
+static int fk_transport_restart_ice(void *arg, uint32_t id, const char *ufrag, const char *pwd)
+{
+    struct fake_call *c = record(arg, "transport_restart_ice", id);
+    snprintf(c->ufrag, sizeof(c->ufrag), "%s", ufrag);
+    snprintf(c->pwd, sizeof(c->pwd), "%s", pwd);
+    return 0;
+}
+
 const struct media_ops fake_media_ops = {
     .fingerprint = fk_fingerprint,
     .candidates = fk_candidates,
     .transport_create = fk_transport_create,
     .transport_close = fk_transport_close,
+    .transport_restart_ice = fk_transport_restart_ice,
     .producer_create = fk_producer_create,
     .producer_close = fk_producer_close,
     .consumer_create = fk_consumer_create,
@@ -464,4 +474,19 @@ char *harness_answer_msg(const char *sdp, long long version)
 {
     return dump(json_pack("{s:s, s:s, s:I}", "type", "subscribe_answer", "sdp", sdp, "version",
                           (json_int_t)version));
+}
+
+const char *harness_sdp_attr(const char *sdp, const char *attr)
+{
+    static char value[256];
+    char want[64];
+    snprintf(want, sizeof(want), "a=%s:", attr);
+    const char *at = sdp ? strstr(sdp, want) : NULL;
+    value[0] = '\0';
+    if (at) {
+        at += strlen(want);
+        size_t n = strcspn(at, "\r\n");
+        snprintf(value, sizeof(value), "%.*s", (int)(n < sizeof(value) ? n : sizeof(value) - 1), at);
+    }
+    return value;
 }

@@ -83,6 +83,8 @@ char *harness_answer(const char *offer_sdp);
 /* {"type":"publish","sdp":...} and friends, as malloc'd JSON text. */
 char *harness_publish_msg(const char *sdp);
 char *harness_answer_msg(const char *sdp, long long version);
+/* The value of the first "a=<attr>:" line of sdp (a static copy), "" when none. */
+const char *harness_sdp_attr(const char *sdp, const char *attr);
 
 /* Field readers for assertions: NULL / -1 when absent or of another type. */
 static inline const char *js(const json_t *o, const char *key)

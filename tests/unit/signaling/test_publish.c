@@ -1,6 +1,6 @@
 /* The publish connection: a Chromium-shaped offer gets an ICE-lite answer,
  * one transport and one producer per accepted m-line, kept in step with
- * re-offers. */
+ * re-offers; a re-offer with new ICE credentials restarts ICE. */
 #include "test.h"
 
 #include <stdlib.h>
@@ -217,5 +217,51 @@ TEST(publish_transport_event_logs_and_closed_releases_producers)
     ASSERT(t2->id != 1);
     ASSERT(strcmp(t2->ufrag, old_ufrag) != 0);
     ASSERT_EQ(t2->id, fake_find(&h.media, "producer_create", 2)->transport_id);
+    harness_free(&h);
+}
+
+/* The answer's ice-ufrag and ice-pwd, and the answer consumed. */
+static void answer_credentials(struct fake_conn *c, char *ufrag, char *pwd)
+{
+    json_t *m = harness_next_of(c, "publish_answer");
+    snprintf(ufrag, 64, "%s", harness_sdp_attr(js(m, "sdp"), "ice-ufrag"));
+    snprintf(pwd, 64, "%s", harness_sdp_attr(js(m, "sdp"), "ice-pwd"));
+    json_decref(m);
+}
+
+TEST(reoffer_with_new_ice_credentials_restarts_ice_on_the_same_transport)
+{
+    struct harness h;
+    char u1[64], p1[64], u2[64], p2[64], u3[64], p3[64];
+    harness_init(&h);
+    struct fake_conn *a = harness_connect(&h);
+    harness_join(&h, a, "A");
+    publish(&h, a, harness_offer("AAAA", 1111, 2222));
+    answer_credentials(a, u1, p1);
+    ASSERT(u1[0] && p1[0]);
+    uint32_t transport = fake_find(&h.media, "transport_create", 0)->id;
+
+    /* The browser's restartIce(): same tracks, new ice-ufrag/ice-pwd. */
+    publish(&h, a, harness_offer("BBBB", 1111, 2222));
+    answer_credentials(a, u2, p2);
+    ASSERT(strcmp(u1, u2) != 0 && strcmp(p1, p2) != 0);
+    ASSERT(is_ice_chars(u2) && is_ice_chars(p2));
+    ASSERT_EQ(1, fake_count(&h.media, "transport_restart_ice"));
+    const struct fake_call *r = fake_find(&h.media, "transport_restart_ice", 0);
+    ASSERT_EQ(transport, r->id);
+    ASSERT_STR_EQ(u2, r->ufrag);
+    ASSERT_STR_EQ(p2, r->pwd);
+    /* Nothing else moved: one transport, the same two producers. */
+    ASSERT_EQ(1, fake_count(&h.media, "transport_create"));
+    ASSERT_EQ(2, fake_count(&h.media, "producer_create"));
+    ASSERT_EQ(0, fake_count(&h.media, "producer_close"));
+    ASSERT(strstr(harness_log(&h), "participant p1: publish ICE restart"));
+
+    /* A re-offer with the credentials of the restart is no new restart. */
+    publish(&h, a, harness_offer("BBBB", 1111, 0));
+    answer_credentials(a, u3, p3);
+    ASSERT_STR_EQ(u2, u3);
+    ASSERT_STR_EQ(p2, p3);
+    ASSERT_EQ(1, fake_count(&h.media, "transport_restart_ice"));
     harness_free(&h);
 }

@@ -2,7 +2,8 @@
  * stage, N speakers), one consumer per slot, assignments switched on the
  * consumers with `slots` messages and no renegotiation when people publish,
  * leave or speak, a renegotiation only when N changes, the stage, one's own
- * media never received, receive modes, and the end of a connection. */
+ * media never received, receive modes, ICE restart and the end of a
+ * connection. */
 #include "test.h"
 
 #include <stdlib.h>
@@ -641,5 +642,88 @@ TEST(screen_share_takes_the_stage_and_the_presenters_camera_a_speaker_slot)
     json_decref(m);
     ASSERT_EQ(producer_of(t, "3"), last_switch(&h, stage_consumer)->producer_id);
     ASSERT_EQ(1, s->p->sub.version);   /* no renegotiation */
+    harness_free(&h);
+}
+
+/* ---- ICE restart ---------------------------------------------------------- */
+
+TEST(subscribe_restart_offers_new_ice_credentials_on_the_same_connection)
+{
+    struct harness h;
+    struct fake_conn *a, *b;
+    json_t *o1 = two(&h, &a, &b);
+    ASSERT(o1);
+    char u1[64];
+    snprintf(u1, sizeof(u1), "%s", harness_sdp_attr(js(o1, "sdp"), "ice-ufrag"));
+    uint32_t transport = fake_find(&h.media, "transport_create", 1)->id;
+    size_t consumers = fake_count(&h.media, "consumer_create");
+
+    harness_send(&h, b, "{\"type\":\"subscribe_restart\",\"req\":5}");
+    json_t *ok = harness_next(b);
+    ASSERT_STR_EQ("subscribe_restart_ok", js(ok, "type"));
+    ASSERT_EQ(5, ji(ok, "req"));
+    json_decref(ok);
+    json_t *o2 = harness_next_of(b, "subscribe_offer");
+    ASSERT(o2);
+    ASSERT_EQ(ji(o1, "version") + 1, ji(o2, "version"));
+    const char *u2 = harness_sdp_attr(js(o2, "sdp"), "ice-ufrag");
+    ASSERT(u2[0] && strcmp(u1, u2) != 0);
+    const struct fake_call *r = fake_find(&h.media, "transport_restart_ice", 0);
+    ASSERT(r);
+    ASSERT_EQ(transport, r->id);
+    ASSERT_STR_EQ(u2, r->ufrag);
+    ASSERT_STR_EQ(harness_sdp_attr(js(o2, "sdp"), "ice-pwd"), r->pwd);
+    /* The slots and their streams stay. */
+    ASSERT_EQ(sdp_ssrc_of_mid(js(o1, "sdp"), "4"), sdp_ssrc_of_mid(js(o2, "sdp"), "4"));
+    answer(&h, b, o2);
+    ASSERT_EQ(2, fake_count(&h.media, "transport_create"));
+    ASSERT_EQ(consumers, fake_count(&h.media, "consumer_create"));
+    ASSERT_EQ(0, fake_count(&h.media, "consumer_close"));
+    ASSERT(!harness_next_of(b, "error"));
+    json_decref(o2);
+    json_decref(o1);
+    harness_free(&h);
+}
+
+TEST(subscribe_restart_while_an_offer_waits_comes_after_its_answer)
+{
+    struct harness h;
+    struct fake_conn *a, *b;
+    json_decref(two(&h, &a, &b));
+    harness_send(&h, b, "{\"type\":\"subscribe_restart\"}");
+    json_t *o2 = harness_next_of(b, "subscribe_offer");
+    ASSERT(o2);
+    char u2[64];
+    snprintf(u2, sizeof(u2), "%s", harness_sdp_attr(js(o2, "sdp"), "ice-ufrag"));
+    /* Again before answering: acknowledged, but one offer at a time. */
+    harness_send(&h, b, "{\"type\":\"subscribe_restart\"}");
+    json_decref(harness_next_of(b, "subscribe_restart_ok"));
+    ASSERT_EQ(0, harness_pending(b));
+    ASSERT_EQ(1, fake_count(&h.media, "transport_restart_ice"));
+    answer(&h, b, o2);
+    json_t *o3 = harness_next_of(b, "subscribe_offer");
+    ASSERT(o3);
+    ASSERT_EQ(ji(o2, "version") + 1, ji(o3, "version"));
+    ASSERT(strcmp(u2, harness_sdp_attr(js(o3, "sdp"), "ice-ufrag")) != 0);
+    ASSERT_EQ(2, fake_count(&h.media, "transport_restart_ice"));
+    json_decref(o3);
+    json_decref(o2);
+    harness_free(&h);
+}
+
+TEST(subscribe_restart_without_a_connection_is_not_found)
+{
+    struct harness h;
+    harness_init(&h);
+    struct fake_conn *b = harness_connect(&h);
+    harness_join(&h, b, "B");
+    harness_send(&h, b, "{\"type\":\"subscribe_restart\",\"req\":\"r\"}");
+    json_t *e = harness_next(b);
+    ASSERT_STR_EQ("error", js(e, "type"));
+    ASSERT_STR_EQ("not_found", js(e, "code"));
+    ASSERT_STR_EQ("subscribe_restart", js(e, "ref"));
+    ASSERT_STR_EQ("r", js(e, "req"));
+    json_decref(e);
+    ASSERT_EQ(0, fake_count(&h.media, "transport_restart_ice"));
     harness_free(&h);
 }

@@ -671,3 +671,49 @@ TEST(sim_random_garbage_is_harmless)
            before.drop_malformed_rtcp + before.drop_srtp + before.drop_unknown_source + 1000);
     scene_free(&sc);
 }
+
+/* A subscriber's network changes (a phone leaving Wi-Fi): media sent to its
+ * old address is lost until it restarts ICE. With new credentials its check
+ * from the new address nominates that path, and media follows there on the
+ * same DTLS/SRTP session, the stream's numbers running on; checks with the
+ * old credentials are not answered any more. */
+TEST(sim_ice_restart_moves_a_subscriber_to_its_new_address)
+{
+    struct scene sc;
+    ASSERT_EQ(0, scene_connect(&sc, 30000));
+    ASSERT_EQ(0, scene_media(&sc, SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_TRANSPORT_CC));
+    for (int i = 0; i < 10; i++)
+        send_step(&sc, false);
+    struct sim_peer *sub = sc.sub[0];
+    size_t before = sim_peer_rtp_with_ssrc(sub, sc.sub_vssrc[0], rx_video, PEER_MAX_RX);
+    ASSERT_EQ(20, before);
+    uint16_t last_seq = rx_video[before - 1]->rtp.seq;
+
+    sub->addr_len = sim_addr_v4(&sub->addr, "198.18.7.7", 41777);
+    size_t lost = sc.s.n_unroutable;
+    send_step(&sc, false);
+    ASSERT(sc.s.n_unroutable >= lost + 2);
+
+    ASSERT_EQ(0, rtc_core_transport_restart_ice(sc.s.core, T_SUB1, "restartU",
+                                                "restart-password-0123456789", sc.s.now_us));
+    size_t ok = sub->n_stun_ok;
+    sim_peer_start(sub, sc.s.now_us);   /* still the old credentials */
+    sim_deliver(&sc.s);
+    ASSERT_EQ(ok, sub->n_stun_ok);
+    strcpy(sub->remote_ufrag, "restartU");
+    strcpy(sub->remote_pwd, "restart-password-0123456789");
+    sim_peer_start(sub, sc.s.now_us);
+    sim_deliver(&sc.s);
+    ASSERT_EQ(ok + 1, sub->n_stun_ok);
+
+    for (int i = 0; i < 10; i++)
+        send_step(&sc, false);
+    size_t after = sim_peer_rtp_with_ssrc(sub, sc.sub_vssrc[0], rx_video, PEER_MAX_RX);
+    ASSERT_EQ(before + 20, after);
+    /* Two packets went to the old address: the stream skips just those. */
+    ASSERT_EQ((uint16_t)(last_seq + 3), rx_video[before]->rtp.seq);
+    ASSERT_EQ(0, sub->n_undecryptable);
+    ASSERT_EQ(3, sim_count_events(&sc.s, SFU_EVENT_TRANSPORT_CONNECTED, 0, NULL));
+    ASSERT_EQ(0, sim_count_events(&sc.s, SFU_EVENT_TRANSPORT_CLOSED, 0, NULL));
+    scene_free(&sc);
+}
