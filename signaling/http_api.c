@@ -328,16 +328,24 @@ static int require_lesson_staff(struct signaling *s, const struct http_request *
     return 0;
 }
 
+int http_api_lesson(struct signaling *s, const char *id, struct lesson_def *d,
+                    struct http_response *rs)
+{
+    int rc = lesson_store_get(s->store, id, d);
+    if (rc < 0) {
+        http_api_error(rs, rc == -SQ_ENOTFOUND ? 404 : 500,
+                       rc == -SQ_ENOTFOUND ? "not_found" : "internal", "no lesson %s", id);
+        return -1;
+    }
+    return 0;
+}
+
 static void export_csv(struct signaling *s, const struct http_request *rq,
                        struct http_response *rs, const char *id, bool polls)
 {
     struct lesson_def d;
-    int rc = lesson_store_get(s->store, id, &d);
-    if (rc < 0) {
-        http_api_error(rs, rc == -SQ_ENOTFOUND ? 404 : 500,
-                       rc == -SQ_ENOTFOUND ? "not_found" : "internal", "no lesson %s", id);
+    if (http_api_lesson(s, id, &d, rs) < 0)
         return;
-    }
     if (require_lesson_staff(s, rq, rs, &d) < 0)
         return;
     int tz;
@@ -347,8 +355,8 @@ static void export_csv(struct signaling *s, const struct http_request *rq,
     }
     char *out = NULL;
     size_t len = 0;
-    rc = polls ? poll_csv(s->store, id, tz, &out, &len)
-               : attendance_csv(s->store, lesson_find(s, id), id, s->now_ms, tz, &out, &len);
+    int rc = polls ? poll_csv(s->store, id, tz, &out, &len)
+                   : attendance_csv(s->store, lesson_find(s, id), id, s->now_ms, tz, &out, &len);
     if (rc < 0) {
         http_api_error(rs, 500, "internal", "cannot make the report: %s", sq_strerror(rc));
         return;

@@ -75,6 +75,11 @@ void http_api_json(struct http_response *rs, int status, json_t *o);
 /* rs gets {"error": code, "message": ...}. */
 void http_api_error(struct http_response *rs, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The stored lesson `id` into *d: 0, or -1 with rs set (404 unknown, 500
+ * store failure). */
+struct lesson_def;
+int http_api_lesson(struct signaling *s, const char *id, struct lesson_def *d,
+                    struct http_response *rs);
 /* "http://host" or "https://host" from the request ("" when no Host). */
 void http_api_origin(const struct http_request *rq, char *out, size_t cap);
 

@@ -369,12 +369,8 @@ void http_lessons_one(struct signaling *s, const struct http_request *rq,
                       const char *rest)
 {
     struct lesson_def d;
-    int rc = lesson_store_get(s->store, id, &d);
-    if (rc < 0) {
-        http_api_error(rs, rc == -SQ_ENOTFOUND ? 404 : 500,
-                       rc == -SQ_ENOTFOUND ? "not_found" : "internal", "no lesson %s", id);
+    if (http_api_lesson(s, id, &d, rs) < 0)
         return;
-    }
     if (d.owner != me->id) {
         http_api_error(rs, 403, "forbidden", "lesson %s belongs to another teacher", id);
         return;
