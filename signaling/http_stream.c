@@ -62,6 +62,13 @@ int http_stream_start(struct lws *wsi, struct recordings_reply *reply, struct ht
         http_stream_free(st);
         return -1;
     }
+    if (st->total == 0) {
+        /* No body (204, 416): done now. Waiting for WRITEABLE to write zero
+         * bytes left a keep-alive connection's next request unanswered. */
+        http_stream_free(st);
+        *out = NULL;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     *out = st;
     lws_callback_on_writable(wsi);
     return 0;
