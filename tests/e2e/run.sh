@@ -144,6 +144,8 @@ run_test client_i18n node tests/e2e/client_i18n.test.mjs
 run_test client_ui node tests/e2e/client_ui.test.mjs
 run_test client_phone node tests/e2e/client_phone.test.mjs
 run_test client_stage node tests/e2e/client_stage.test.mjs
+run_test ice_restart node tests/e2e/ice_restart.test.mjs
+run_test ice_restart_fallback node tests/e2e/ice_restart.test.mjs fallback
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "e2e: the server is not running at the end"

@@ -9,14 +9,19 @@
 // window.sabaq = {publishPc, subscribePc, state} lets tests read getStats()
 // and the lesson's state (hands, chat, polls, ...).
 //
-// Reconnecting: a dropped WebSocket rejoins with the `resume` secret of
-// `joined` (same participant, hand and floor) for up to 55 s; a publish or
-// subscribe connection that fails does the same, since the server has no
-// ICE restart yet: rejoining gives fresh publish and subscribe connections.
-// The header shows the state (#conn-state).
+// Reconnecting: a publish or subscribe connection that stays `disconnected`
+// for 2 s, or goes `failed`, first restarts ICE on its own (icerestart.js:
+// new credentials on both sides, same transport, same participant, nothing
+// renegotiated but the ICE lines); the header says "restoring". If it is not
+// `connected` again within 12 s, or the server refuses the restart or closes
+// the transport, the page rejoins: so does a dropped WebSocket, with the
+// `resume` secret of `joined` (same participant, hand and floor) for up to
+// 55 s, on fresh publish and subscribe connections. The header shows the
+// state (#conn-state); state.iceRestarts and state.reconnects count both.
 
 import { Signaling } from './signaling.js';
 import { Subscriber } from './peer.js';
+import { IceRestarts } from './icerestart.js';
 import { Tiles } from './tiles.js';
 import { t, has, describeError, initI18n, setLanguage, language, onLanguageChange, setText } from './i18n.js';
 import { $, show } from './dom.js';
@@ -117,26 +122,43 @@ function renderStatus() {
   }
 }
 
-// The header's banner: shown while reconnecting or when the link is lost.
+// The header's banner: shown while restoring the media connections,
+// reconnecting, or when the link is lost.
+const CONN_TEXT = { restoring: 'conn.restoring', reconnecting: 'conn.reconnecting', lost: 'conn.lost' };
 function setConnection(c) {
   if (state.connection !== c) (state.connectionLog = state.connectionLog || []).push(c);
   state.connection = c;
   const el = $('conn-state');
   el.hidden = c === 'ok';
   el.className = c;
-  if (c !== 'ok') setText(el, c === 'reconnecting' ? 'conn.reconnecting' : 'conn.lost');
+  if (c !== 'ok') setText(el, CONN_TEXT[c] || 'conn.lost');
 }
+
+// ICE restarts of the current join's connections (icerestart.js).
+const iceRestarts = new IceRestarts({
+  restart: (label) => {
+    state.iceRestarts = (state.iceRestarts || 0) + 1;
+    state.iceRestartsOf = { ...(state.iceRestartsOf || {}), [label]: ((state.iceRestartsOf || {})[label] || 0) + 1 };
+    console.warn(`sabaq: the ${label} connection is ${state[label]} (ICE ${state.ice[label]}): restarting ICE`);
+    if (label === 'publish') return media.restartIce();
+    return subscriber ? subscriber.restartIce() : Promise.resolve();
+  },
+  giveUp: (label, why) => {
+    console.warn(`sabaq: ${label} connection: ${why}: rejoining`);
+    if (state.phase === 'joined' && !reconnecting) startReconnect();
+    else if (state.connection === 'restoring') setConnection('ok');
+  },
+  onRestoring: (on) => {
+    if (on && state.connection === 'ok') setConnection('restoring');
+    else if (!on && state.connection === 'restoring') setConnection('ok');
+  },
+});
 
 function onPcState(label, s) {
   state[label] = s.connection;
   state.ice[label] = s.ice;
   renderStatus();
-  // No ICE restart on the server yet: a failed connection rejoins, which
-  // makes new publish and subscribe connections.
-  if (s.connection === 'failed' && state.phase === 'joined' && !reconnecting) {
-    console.warn(`sabaq: the ${label} connection failed (ICE ${s.ice}): rejoining`);
-    startReconnect();
-  }
+  if (state.phase === 'joined' && !reconnecting) iceRestarts.update(label, s.connection);
 }
 
 function tileName(id) {
@@ -271,7 +293,9 @@ function wireSignaling(s) {
   s.on('subscribe_offer', (m) => subscriber && subscriber.handleOffer(m));
   s.on('transport_closed', (m) => {
     // The server gave up on one of our connections (docs/protocol.md,
-    // "Transport closed"): a new one of the same kind.
+    // "Transport closed"): while restoring, too late for an ICE restart
+    // (the rejoin takes over); otherwise a new one of the same kind.
+    if (iceRestarts.transportClosed(m.transport)) return;
     if (m.transport === 'subscribe') startSubscriber();
     else {
       notice('err.transport', { reason: m.reason || '' });
@@ -499,6 +523,7 @@ function ended(key) {
 // keepPeople: while reconnecting, the participant list stays on screen
 // (marked as reconnecting in the header) until the new `joined` replaces it.
 function teardown(keepPeople = false) {
+  iceRestarts.reset();
   quality.stop();
   media.stop();
   if (sig) sig.close();

@@ -102,6 +102,12 @@ export function restart() {
   return sync();
 }
 
+// ICE restart of the publish connection (app.js decides when); rejects
+// when the server refuses it.
+export function restartIce() {
+  return publisher ? publisher.restartIce() : Promise.resolve();
+}
+
 export function sync() {
   running = running.then(apply).catch((e) => hooks.onError(e));
   return running;

@@ -179,8 +179,32 @@ export class Publisher {
     if (dirty) await this.negotiate();
   }
 
-  async negotiate() {
-    const offer = await this.pc.createOffer();
+  // ICE restart (docs/protocol.md, "Browser client: reconnecting"): an
+  // ordinary `publish` whose offer has new ICE credentials and the same
+  // sources; the server answers with fresh credentials of its own on the
+  // same transport (producers, SSRCs and DTLS stay). Queued like set().
+  // Rejects when the server refuses: the caller then rejoins.
+  restartIce() {
+    const run = this.chain.then(() => this.applyRestart());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  async applyRestart() {
+    if (!this.pc || this.closed) return;
+    try {
+      await this.negotiate({ iceRestart: true });
+    } catch (e) {
+      // Back to the last agreed description, so a later set() can still offer.
+      if (this.pc && this.pc.signalingState === 'have-local-offer') {
+        await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  async negotiate(offerOptions = {}) {
+    const offer = await this.pc.createOffer(offerOptions);
     await this.pc.setLocalDescription(offer);
     const reply = await this.sig.request({ type: 'publish', sdp: this.pc.localDescription.sdp, sources: this.sources() });
     await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
@@ -315,6 +339,16 @@ export class Subscriber {
   // with `receive_mode_ok`.
   setReceiveMode(mode) {
     return this.sig.request({ type: 'receive_mode', mode });
+  }
+
+  // ICE restart: the server answers `subscribe_restart_ok` and then sends
+  // a `subscribe_offer` of the next version with new ICE credentials, which
+  // is answered like any other (the browser's answer then has new ones too).
+  // Rejects with the server's error (`not_found`: no subscribe transport;
+  // `unknown_type`: a server without ICE restart): the caller then rejoins.
+  restartIce() {
+    if (this.closed) return Promise.resolve();
+    return this.sig.request({ type: 'subscribe_restart' });
   }
 
   close() {
