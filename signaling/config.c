@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum key { K_PORT, K_BIND, K_MEDIA_PORT, K_PUBLIC_IP, K_DATA_DIR, K_WEB_ROOT, K_TLS_CERT,
-           K_TLS_KEY, K_CONFIG, K_WORKERS };
+           K_TLS_KEY, K_CONFIG, K_WORKERS, K_RECORDINGS_KEEP_DAYS };
 
 static const struct option_def {
     const char *name;
@@ -36,6 +36,9 @@ static const struct option_def {
     {"tls-key", K_TLS_KEY, "FILE", "private key of --tls-cert"},
     {"workers", K_WORKERS, "N",
      "media worker threads sharing the media port, 1 to 32 (default: one per core)"},
+    {"recordings-keep-days", K_RECORDINGS_KEEP_DAYS, "N",
+     "delete recordings that ended more than N days ago, at start-up and hourly\n"
+     "                        (default 0: keep every recording)"},
     {"config", K_CONFIG, "FILE",
      "read `key = value` lines (keys: the options above without dashes; '#' comments);\n"
      "                        flags override the file"},
@@ -69,7 +72,10 @@ void config_usage(FILE *out)
     for (size_t i = 0; i < N_OPTIONS; i++) {
         char left[40];
         snprintf(left, sizeof(left), "--%s %s", options[i].name, options[i].arg);
-        fprintf(out, "  %-21s %s\n", left, options[i].help);
+        if (strlen(left) > 21)   /* too wide for the column: the help on its own line */
+            fprintf(out, "  %s\n  %-21s %s\n", left, "", options[i].help);
+        else
+            fprintf(out, "  %-21s %s\n", left, options[i].help);
     }
     fprintf(out, "  %-21s %s\n", "--help", "show this help");
 }
@@ -103,6 +109,20 @@ static bool parse_workers(const char *v, unsigned *out)
     errno = 0;
     unsigned long n = strtoul(v, &end, 10);
     if (errno || *end || n < 1 || n > CONFIG_MAX_WORKERS)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+/* 0 to max days. */
+static bool parse_days(const char *v, unsigned max, unsigned *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)v[0]))
+        return false;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || *end || n > max)
         return false;
     *out = (unsigned)n;
     return true;
@@ -157,6 +177,11 @@ static int apply(struct config *c, const struct option_def *o, const char *v, ch
         if (!parse_workers(v, &c->workers))
             return fail(err, cap, "--workers must be a number from 1 to %d, not \"%s\"",
                         CONFIG_MAX_WORKERS, v);
+        return 0;
+    case K_RECORDINGS_KEEP_DAYS:
+        if (!parse_days(v, CONFIG_MAX_KEEP_DAYS, &c->recordings_keep_days))
+            return fail(err, cap, "--%s must be a number of days from 0 (keep every recording) "
+                        "to %d, not \"%s\"", o->name, CONFIG_MAX_KEEP_DAYS, v);
         return 0;
     }
     return fail(err, cap, "unknown option");

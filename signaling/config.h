@@ -14,6 +14,7 @@
 #define CONFIG_MAX_PUBLIC_IPS SDP_MAX_CANDIDATES
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_MAX_WORKERS 32                  /* MESH_MAX_WORKERS */
+#define CONFIG_MAX_KEEP_DAYS 36500             /* RECORDING_RETENTION_MAX_DAYS */
 
 struct config {
     uint16_t port;                         /* HTTP/WebSocket, 8080 */
@@ -27,6 +28,7 @@ struct config {
     char tls_key[CONFIG_PATH_MAX];
     char config_file[CONFIG_PATH_MAX];     /* "" = none */
     unsigned workers;                      /* media workers; 0 = one per online core */
+    unsigned recordings_keep_days;         /* delete recordings older than this; 0 = never */
 };
 
 enum config_result { CONFIG_ERROR = -1, CONFIG_OK = 0, CONFIG_HELP = 1 };

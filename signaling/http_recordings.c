@@ -1,5 +1,5 @@
 /* Recordings over HTTP (see http_recordings.h): routes, who may, the list,
- * the file with its range, the timeline and the page. */
+ * the file with its range, the timeline, the page and deleting. */
 #include "http_recordings.h"
 
 #include <errno.h>
@@ -19,8 +19,10 @@
 #include "lesson_store.h"
 #include "message.h"
 #include "recording.h"
+#include "recording_delete.h"
 #include "recording_store.h"
 #include "signaling.h"
+#include "staff.h"
 #include "timeline.h"
 
 #define PAGE_FILE "recordings.html"
@@ -67,7 +69,8 @@ void http_recordings_reply_free(struct recordings_reply *r)
 /* ---- paths ------------------------------------------------------------------ */
 
 struct route {
-    enum { ROUTE_NONE, ROUTE_FIND, ROUTE_PAGE, ROUTE_LIST, ROUTE_FILE, ROUTE_TIMELINE } kind;
+    enum { ROUTE_NONE, ROUTE_FIND, ROUTE_PAGE, ROUTE_LIST, ROUTE_FILE, ROUTE_TIMELINE,
+           ROUTE_ONE } kind;
     char lesson[65];
     int64_t id;
 };
@@ -113,8 +116,12 @@ static struct route route_of(const char *path)
     size_t n;
     if (strncmp(path, "/api/lessons/", 13) == 0) {
         n = segments(path + 13, seg);
-        if (n == 2 && strcmp(seg[1], "recordings") == 0 && message_is_lesson_id(seg[0])) {
-            r.kind = ROUTE_LIST;
+        if ((n == 2 || n == 3) && strcmp(seg[1], "recordings") == 0 &&
+            message_is_lesson_id(seg[0])) {
+            if (n == 2)
+                r.kind = ROUTE_LIST;
+            else if (parse_id(seg[2], &r.id))
+                r.kind = ROUTE_ONE;   /* DELETE */
             snprintf(r.lesson, sizeof(r.lesson), "%s", seg[0]);
         }
         return r;
@@ -142,7 +149,12 @@ bool http_recordings_wants(const char *path)
         return false;
     if (strcmp(path, "/recordings") == 0 || strncmp(path, "/recordings/", 12) == 0)
         return true;   /* anything under it, so a bad path gets our 404 */
-    return route_of(path).kind == ROUTE_LIST;
+    if (strncmp(path, "/api/lessons/", 13) != 0)
+        return false;
+    /* /api/lessons/<lesson>/recordings and anything under it: ours too. */
+    const char *rest = strchr(path + 13, '/');
+    return rest && rest > path + 13 && strncmp(rest, "/recordings", 11) == 0 &&
+           (rest[11] == '\0' || rest[11] == '/');
 }
 
 /* ---- who may ---------------------------------------------------------------- */
@@ -219,7 +231,32 @@ static void add_row(const struct recording_row *r, void *arg)
     json_array_append_new(c->list, o);
 }
 
-static void list(struct signaling *s, const struct lesson_def *d, struct recordings_reply *out)
+/* ---- who may delete -------------------------------------------------------------- */
+
+enum deleter { DELETER_OWNER, DELETER_NOBODY, DELETER_LINK, DELETER_OTHER_STAFF,
+               DELETER_INTERNAL };
+
+/* Who asks to delete lesson d's recordings: only its teacher, signed in,
+ * may (*me filled then, and for DELETER_OTHER_STAFF). A lesson link never
+ * may: links are handed to whole classes. */
+static enum deleter deleter_of(struct signaling *s, const struct http_request *rq,
+                               const struct lesson_def *d, struct staff *me)
+{
+    char token[AUTH_TOKEN_MAX + 1];
+    enum auth_result r = AUTH_BAD_TOKEN;
+    if (http_api_cookie(rq->cookie, HTTP_API_COOKIE, token, sizeof(token)))
+        r = staff_verify(s->store, s->secret, token, "session", (int64_t)s->now_ms, me);
+    if (r == AUTH_INTERNAL)
+        return DELETER_INTERNAL;
+    if (r == AUTH_OK)
+        return me->id == d->owner ? DELETER_OWNER : DELETER_OTHER_STAFF;
+    bool has_link = strncmp(rq->authorization, "Bearer ", 7) == 0 ||
+                    strncmp(rq->query, "t=", 2) == 0 || strstr(rq->query, "&t=");
+    return has_link ? DELETER_LINK : DELETER_NOBODY;
+}
+
+static void list(struct signaling *s, const struct http_request *rq, const struct lesson_def *d,
+                 struct recordings_reply *out)
 {
     struct list_ctx c = {s, json_array()};
     if (recording_store_list(s->store, d->id, RECORDINGS_LIST_MAX, add_row, &c) < 0) {
@@ -229,7 +266,10 @@ static void list(struct signaling *s, const struct lesson_def *d, struct recordi
     }
     json_t *lesson = json_pack("{s:s, s:s, s:s, s:I}", "id", d->id, "title", d->title,
                                "language", d->language, "start_ms", (json_int_t)d->start_ms);
-    reply_json(out, 200, json_pack("{s:o, s:o}", "lesson", lesson, "recordings", c.list));
+    struct staff me;
+    bool can_delete = deleter_of(s, rq, d, &me) == DELETER_OWNER;
+    reply_json(out, 200, json_pack("{s:o, s:o, s:b}", "lesson", lesson, "recordings", c.list,
+                                   "can_delete", can_delete));
 }
 
 /* ---- one recording's files ------------------------------------------------------ */
@@ -364,6 +404,55 @@ static void timeline(struct signaling *s, const struct route *r, struct recordin
     reply_json(out, 200, events);
 }
 
+/* DELETE /api/lessons/<lesson>/recordings/<id>: 204, the folder and the row gone. */
+static void delete_one(struct signaling *s, const struct http_request *rq,
+                       const struct lesson_def *d, const struct route *r,
+                       struct recordings_reply *out)
+{
+    struct staff me;
+    switch (deleter_of(s, rq, d, &me)) {
+    case DELETER_OWNER:
+        break;
+    case DELETER_NOBODY:
+        reply_error(out, 401, "not_signed_in", "sign in as the teacher of lesson %s to delete "
+                    "its recordings", d->id);
+        return;
+    case DELETER_LINK:
+        reply_error(out, 403, "forbidden", "a lesson link does not delete recordings: sign in "
+                    "as the lesson's teacher");
+        return;
+    case DELETER_OTHER_STAFF:
+        reply_error(out, 403, "forbidden", "lesson %s belongs to another teacher", d->id);
+        return;
+    case DELETER_INTERNAL:
+        reply_error(out, 500, "internal", "the store failed: try again");
+        return;
+    }
+    struct recording_row row;
+    char dir[4096], why[300];
+    if (!find_row(s, r, &row, dir, sizeof(dir), out))
+        return;
+    int rc = recording_delete(s->store, &row, why, sizeof(why));
+    if (rc == -SQ_ESTATE) {
+        reply_error(out, 409, "still_recording", "recording %lld is still being written: stop "
+                    "the recording first", (long long)row.id);
+        return;
+    }
+    if (rc < 0) {
+        signaling_log(s, "recordings: staff %lld (%s) could not delete recording %lld of lesson "
+                      "%s: %s", (long long)me.id, me.name, (long long)row.id, row.lesson, why);
+        reply_error(out, 500, "internal", "the recording could not be deleted (see the server "
+                    "log)");
+        return;
+    }
+    signaling_log(s, "recordings: staff %lld (%s) deleted recording %lld of lesson %s (%s, "
+                  "started %lld, %lld ms, %lld bytes)%s%s", (long long)me.id, me.name,
+                  (long long)row.id, row.lesson, row.state, (long long)row.started_ms,
+                  (long long)row.duration_ms, (long long)row.bytes, rc ? ": " : "", why);
+    out->status = 204;
+    out->no_store = true;
+}
+
 /* /recordings?t=<a lesson link's token>: to that lesson's page, so a lesson
  * link becomes its recordings' link by adding "recordings" to its path. */
 static void find(struct signaling *s, const struct http_request *rq, struct recordings_reply *out)
@@ -397,8 +486,10 @@ void http_recordings_handle(struct signaling *s, const struct http_request *rq,
     memset(out, 0, sizeof(*out));
     out->fd = -1;
     struct route r = route_of(rq->path);
-    if (strcmp(rq->method, "GET") != 0) {
-        reply_error(out, 405, "method_not_allowed", "use GET on %.100s", rq->path);
+    const char *method = r.kind == ROUTE_ONE ? "DELETE" : "GET";
+    if (strcmp(rq->method, method) != 0) {
+        reply_error(out, 405, "method_not_allowed", "use %s on %.100s", method, rq->path);
+        out->allow = method;
         return;
     }
     if (r.kind == ROUTE_NONE) {
@@ -427,10 +518,14 @@ void http_recordings_handle(struct signaling *s, const struct http_request *rq,
                     rc == -SQ_ENOTFOUND ? "not_found" : "internal", "no lesson %s", r.lesson);
         return;
     }
+    if (r.kind == ROUTE_ONE) {   /* its own rule: the lesson's teacher only */
+        delete_one(s, rq, &d, &r, out);
+        return;
+    }
     if (allow(s, rq, &d, out) < 0)
         return;
     if (r.kind == ROUTE_LIST)
-        list(s, &d, out);
+        list(s, rq, &d, out);
     else if (r.kind == ROUTE_FILE)
         recording_file(s, rq, &r, range, out);
     else

@@ -5,11 +5,19 @@
  *   GET /recordings/<lesson>/<id>/recording.webm    the file, with HTTP Range (http_range.h);
  *                                                   ?download=1 adds Content-Disposition
  *   GET /recordings/<lesson>/<id>/timeline.json     the timeline as a JSON array
+ *   DELETE /api/lessons/<lesson>/recordings/<id>    deletes it (recording_delete.h): 204
  * Who may: a signed-in staff member of this server (session cookie), or the
  * holder of a link of this very lesson (?t=<token> or Authorization: Bearer),
  * also after the lesson ended and for RECORDINGS_LINK_DAYS after the link
  * stopped opening the lesson. Another lesson's link gets 403, none 401. A
  * recording being written is served as far as it is written.
+ * Who may delete: only the lesson's teacher signed in (the staff session
+ * cookie, as for every other change to a lesson); any lesson link gets 403,
+ * another staff member 403, nobody 401, a recording being written 409. The
+ * list says whether the asker may ("can_delete"), so the page shows its
+ * Delete buttons only then. The cookie is SameSite=Lax and nothing here
+ * grants CORS, so another site's page can neither send it with a DELETE nor
+ * get a cross-origin DELETE past its preflight (OPTIONS gets 405).
  * Sans-IO but for the files: the handler decides the reply and opens the file
  * to send; http_stream.c writes it out through libwebsockets. */
 #ifndef SIGNALING_HTTP_RECORDINGS_H
@@ -40,6 +48,7 @@ struct recordings_reply {
     bool no_store;               /* Cache-Control: no-store (lists, a file being written) */
     char disposition[160];       /* Content-Disposition, "" when none */
     char location[1400];         /* Location (302), "" when none */
+    const char *allow;           /* static: Allow (405), NULL when none */
 };
 
 /* Whether this path is one of the above (before http_api_wants). */

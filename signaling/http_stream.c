@@ -48,17 +48,26 @@ int http_stream_start(struct lws *wsi, struct recordings_reply *reply, struct ht
     st->total = st->r.fd >= 0 ? st->r.length : st->r.body_len;
     unsigned char hdr[LWS_PRE + 4096], *start = hdr + LWS_PRE, *p = start,
                                         *end = hdr + sizeof(hdr) - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned)st->r.status, st->r.content_type,
+    if (lws_add_http_common_headers(wsi, (unsigned)st->r.status,
+                                    st->r.content_type[0] ? st->r.content_type : NULL,
                                     (lws_filepos_t)st->total, &p, end) ||
         add_header(wsi, "accept-ranges:", st->r.accept_ranges ? "bytes" : "", &p, end) ||
         add_header(wsi, "content-range:", st->r.content_range, &p, end) ||
         add_header(wsi, "cache-control:", st->r.no_store ? "no-store" : "no-cache", &p, end) ||
         add_header(wsi, "content-disposition:", st->r.disposition, &p, end) ||
         add_header(wsi, "location:", st->r.location, &p, end) ||
+        add_header(wsi, "allow:", st->r.allow, &p, end) ||
         add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end)) {
         http_stream_free(st);
         return -1;
+    }
+    if (st->total == 0) {
+        /* No body (204, 416): done now. Waiting for WRITEABLE to write zero
+         * bytes left a keep-alive connection's next request unanswered. */
+        http_stream_free(st);
+        *out = NULL;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     *out = st;
     lws_callback_on_writable(wsi);

@@ -13,7 +13,8 @@ struct http_stream;
 #define HTTP_STREAM_CHUNK (64u * 1024)
 
 /* Takes over *reply (zeroed, fd -1 after) and writes the headers. 0 with
- * *out set, or -1 (close the connection; nothing is kept). */
+ * *out set (NULL when there is no body: the response is complete), or -1
+ * (close the connection; nothing is kept). */
 int http_stream_start(struct lws *wsi, struct recordings_reply *reply, struct http_stream **out);
 /* At HTTP_WRITEABLE: the next chunk. 0 to go on, 1 when all is sent (free
  * it; the connection may serve another request), -1 to close the connection. */

@@ -17,6 +17,7 @@
 #include "http_server.h"
 #include "media.h"
 #include "recording.h"
+#include "recording_delete.h"
 #include "schema.h"
 #include "signaling.h"
 #include "store.h"
@@ -109,6 +110,7 @@ static int serve(const struct config *c, struct store *store,
         return 1;
     }
     sig->store = store;
+    sig->recordings_keep_days = c->recordings_keep_days;   /* retention: from the first tick */
     memcpy(sig->secret, secret, AUTH_SECRET_LEN);
     http_server_attach(http, sig, sfu);
     running = http;
@@ -180,6 +182,10 @@ int main(int argc, char **argv)
     int cut = recording_recover(store);   /* recordings a crash cut short stay playable */
     if (cut > 0)
         printf("%d recording(s) cut short by a crash are kept as they were written\n", cut);
+    recording_delete_sweep(store, stdout);   /* deletions a stop interrupted */
+    if (c.recordings_keep_days)
+        printf("Recordings that ended more than %u day(s) ago are deleted (now and hourly)\n",
+               c.recordings_keep_days);
     int rc = serve(&c, store, secret);
     store_close(store);
     return rc;

@@ -143,3 +143,19 @@ int recording_store_open_rows(struct store *st,
                                         "WHERE state = 'recording' ORDER BY id");
     return q ? each_row(q, fn, arg) : -SQ_EIO;
 }
+
+int recording_store_ended_before(struct store *st, int64_t before_ms, size_t max,
+                                 void (*fn)(const struct recording_row *r, void *arg),
+                                 void *arg)
+{
+    sqlite3_stmt *q = store_prepare(st, "SELECT " COLUMNS " FROM recordings "
+                                        "WHERE state != 'recording' AND "
+                                        "(CASE WHEN stopped_ms > 0 THEN stopped_ms "
+                                        "ELSE started_ms END) < ? "
+                                        "ORDER BY stopped_ms, id LIMIT ?");
+    if (!q)
+        return -SQ_EIO;
+    sqlite3_bind_int64(q, 1, before_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+    return each_row(q, fn, arg);
+}

@@ -46,4 +46,11 @@ int recording_store_list(struct store *st, const char *lesson, size_t max,
 int recording_store_open_rows(struct store *st,
                               void (*fn)(const struct recording_row *r, void *arg), void *arg);
 
+/* For retention (recording_retention.h): rows no longer being written whose
+ * end (stopped_ms, or started_ms when that is 0) is before before_ms, oldest
+ * first, at most max. The count, or -SQ_EIO. */
+int recording_store_ended_before(struct store *st, int64_t before_ms, size_t max,
+                                 void (*fn)(const struct recording_row *r, void *arg),
+                                 void *arg);
+
 #endif

@@ -16,6 +16,7 @@
 #include "poll.h"
 #include "publish.h"
 #include "recording.h"
+#include "recording_retention.h"
 #include "quality.h"
 #include "subscribe.h"
 
@@ -309,6 +310,7 @@ void signaling_media_event(struct signaling *s, const struct sfu_event *ev)
 void signaling_tick(struct signaling *s)
 {
     lesson_expire_away(s);
+    recording_retention_tick(s);
 }
 
 json_t *signaling_stats(const struct signaling *s)

@@ -48,6 +48,8 @@ struct signaling {
     uint32_t next_participant;         /* "p1", "p2", ... */
     uint32_t next_transport, next_producer, next_consumer;
     struct signaling_counters counters;
+    unsigned recordings_keep_days;     /* --recordings-keep-days: 0 keeps every recording */
+    uint64_t retention_next_ms;        /* its next run (recording_retention.h), 0: first tick */
 };
 
 struct signaling *signaling_new(const struct media_ops *media, void *media_arg, FILE *log);
@@ -66,7 +68,8 @@ void signaling_too_large(struct signaling *s, struct participant *p);
 /* The socket closed: leave the lesson if joined, free the participant. */
 void signaling_disconnect(struct signaling *s, struct participant *p);
 
-/* Once a second (after now_ms is set): people away for 60 s leave. */
+/* Once a second (after now_ms is set): people away for 60 s leave; retention
+ * deletes old recordings when it is due (recording_retention.h). */
 void signaling_tick(struct signaling *s);
 
 /* An event drained from sfu_poll_event(). */

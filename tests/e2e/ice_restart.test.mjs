@@ -128,6 +128,9 @@ await runTest(FALLBACK ? 'ice_restart_fallback' : 'ice_restart', async () => {
               s.iceRestartsOf && s.iceRestartsOf.publish >= 1 && s.iceRestartsOf.subscribe >= 1, 25000);
           step(`${p.sabaqName}: ${st.publish}/${st.subscribe}, ${st.iceRestarts} restarts, banner ${st.connection}`);
           if (st.connection !== 'restoring') fail(`${p.sabaqName}: the banner is "${st.connection}" while restoring`);
+          // A connection without a path measures nothing: its own badge says so.
+          await waitForState(p, 'its own quality shown as poor while the path is lost',
+            (s) => s.quality && s.quality[s.participant] === 'poor', 8000);
         }
         const label = await teacher.textContent('#conn-state');
         if (!/қалпына/.test(label)) fail(`the restoring banner says "${label}"`);

@@ -139,6 +139,7 @@ run_test layers node tests/e2e/layers.test.mjs
 run_test recording_lesson node tests/e2e/recording.test.mjs
 run_test recording_crash node tests/e2e/recording_crash.test.mjs
 run_test recording_loss node tests/e2e/recording_loss.test.mjs
+run_test recording_delete node tests/e2e/recording_delete.test.mjs
 run_test client_i18n node tests/e2e/client_i18n.test.mjs
 run_test client_ui node tests/e2e/client_ui.test.mjs
 run_test client_phone node tests/e2e/client_phone.test.mjs

@@ -3,8 +3,12 @@
  * with one lesson and one recording whose file exists. The input is split at
  * NUL bytes into path, query and Range; the first byte's low bits put the
  * lesson's student token in the query and the lesson's path prefix before the
- * path, so the routes behind the access check are reached too. Checked: every
- * reply is a status with either a body or a file range inside the file. */
+ * path, so the routes behind the access check are reached too; bit 4 sends
+ * the lesson teacher's staff session cookie and bit 5 makes it a DELETE (the
+ * one recording is being written, so a DELETE of it answers 409 and the
+ * corpus never loses it); bit 6 puts /api/lessons/<lesson>/recordings/
+ * before the path instead. Checked: every reply is a status with either a
+ * body or a file range inside the file, 204 only without either. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +23,13 @@
 #include "fuzz_media_ops.h"
 #include "signaling/schema.h"
 #include "signaling/signaling.h"
+#include "signaling/staff.h"
 #include "signaling/store.h"
 
 #define NOW_MS 1764000000000ll
 
 static struct signaling *sig;
-static char token_query[1200], prefix[160];
+static char token_query[1200], prefix[160], api_prefix[160], staff_cookie[1200];
 
 static int setup(void)
 {
@@ -34,8 +39,12 @@ static int setup(void)
     struct recording_row row;
     if (!mkdtemp(dir) || !(st = store_open(dir, err, sizeof err)) || schema_init(st) < 0)
         return -1;
+    struct staff teacher;
     lesson_store_defaults(&def, NOW_MS);
     snprintf(def.title, sizeof def.title, "fuzz");
+    if (staff_add(st, "Fuzz", "teacher", NOW_MS, &teacher, err, sizeof err) < 0)
+        return -1;
+    def.owner = teacher.id;
     if (lesson_store_create(st, &def) < 0 ||
         recording_store_insert(st, def.id, NOW_MS, &row) < 0 ||
         !recording_dir(st, &row, rdir, sizeof rdir))
@@ -61,7 +70,13 @@ static int setup(void)
         return -1;
     snprintf(token_query, sizeof token_query, "t=%s&", token);
     free(token);
+    char *session = staff_session_token(sig->secret, teacher.id, NOW_MS);
+    if (!session)
+        return -1;
+    snprintf(staff_cookie, sizeof staff_cookie, "sabaq_session=%s", session);
+    free(session);
     snprintf(prefix, sizeof prefix, "/recordings/%s/", def.id);
+    snprintf(api_prefix, sizeof api_prefix, "/api/lessons/%s/recordings/", def.id);
     return 0;
 }
 
@@ -90,12 +105,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p = field(p, end, path, sizeof path);
     p = field(p, end, query, sizeof query);
     field(p, end, range, sizeof range);
-    snprintf(full_path, sizeof full_path, "%s%s", flags & 1 ? prefix : "", path);
+    snprintf(full_path, sizeof full_path, "%s%s",
+             flags & 64 ? api_prefix : flags & 1 ? prefix : "", path);
     snprintf(full_query, sizeof full_query, "%s%s", flags & 2 ? token_query : "", query);
     if (!http_recordings_wants(full_path) && !(flags & 4))
         return 0;
-    struct http_request rq = {flags & 8 ? "POST" : "GET", full_path, full_query, "", "", "",
-                              NULL, 0, false};
+    const char *method = flags & 32 ? "DELETE" : flags & 8 ? "POST" : "GET";
+    struct http_request rq = {method, full_path, full_query, flags & 16 ? staff_cookie : "", "",
+                              "", NULL, 0, false};
     struct recordings_reply r;
     http_recordings_handle(sig, &rq, range, "web", &r);
     if (r.status < 200 || r.status > 599)
@@ -103,6 +120,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.fd >= 0) {
         struct stat st;
         if (fstat(r.fd, &st) != 0 || r.offset + r.length > (uint64_t)st.st_size || r.body)
+            abort();
+    } else if (r.status == 204) {
+        if (r.body)
             abort();
     } else if (r.status != 416 && (!r.body || r.body_len != strlen(r.body))) {
         abort();

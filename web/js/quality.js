@@ -10,7 +10,8 @@
 //   jitter of their media here (their uplink plus our downlink). Used where
 //   no report came (students see it for the people they hear and see).
 // Levels: good (loss < 2 %, RTT < 300 ms), fair (loss < 8 %, RTT < 800 ms),
-// else poor. state.quality = {participant id: level}; changed('quality').
+// else poor; a connection that lost its path (disconnected, failed) is poor.
+// state.quality = {participant id: level}; changed('quality').
 
 import { state, changed, handle, send } from './session.js';
 
@@ -86,6 +87,12 @@ async function sample() {
   const recvLoss = pct(ownLoss);
   const lossNow = recvLoss === null && sendLoss === null ? null : Math.max(recvLoss || 0, sendLoss || 0);
   if (state.participant) out[state.participant] = level(lossNow, rtt);
+  // A connection that lost its path measures nothing (no packets, the last
+  // round-trip time kept): that is the worst there is, not "good". What we
+  // receive of others says nothing then either.
+  const down = (pc) => pc && (pc.connectionState === 'disconnected' || pc.connectionState === 'failed');
+  if (down(sub)) for (const id of Object.keys(out)) delete out[id];
+  if (state.participant && (down(pub) || down(sub))) out[state.participant] = 'poor';
   const mine = state.participant ? out[state.participant] : null;
   if (mine) report(mine, rtt, lossNow);
   // Someone's own report (staff get them) wins over what we see of them.

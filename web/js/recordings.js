@@ -3,7 +3,9 @@
 // replay follows the playhead: events up to the current time are shown and
 // the newest is scrolled into view; poll results appear at their moment.
 // The link's token goes with every request (the server checks it); a
-// signed-in staff member needs none (the session cookie).
+// signed-in staff member needs none (the session cookie). The lesson's
+// teacher, signed in, also gets a Delete button per finished recording (the
+// list says so: can_delete), with a confirm step before the DELETE.
 
 import { t, initI18n, applyI18n, formatDateTime, locale } from './i18n.js';
 import { $, h, show } from './dom.js';
@@ -47,9 +49,55 @@ function fail(key) {
   show(el);
 }
 
+function say(key) {
+  $('rec-status').textContent = key ? t(key) : '';
+}
+
 // ---- the list -------------------------------------------------------------
 
 let current = null;   // the recording in the player
+let canDelete = false; // the list says whether this viewer may delete
+
+// DELETE /api/lessons/<lesson>/recordings/<id> (the session cookie goes with
+// it); then the list again.
+async function remove(r) {
+  say(null);
+  let res = null;
+  try {
+    res = await fetch(`/api/lessons/${encodeURIComponent(lessonId)}/recordings/${r.id}`,
+      { method: 'DELETE', credentials: 'same-origin' });
+  } catch (e) { /* the network: said below */ }
+  if (res && (res.status === 204 || res.status === 404)) {   // 404: someone was quicker
+    if (current && current.id === r.id) closePlayer();
+    say('rec.deleted');
+  } else {
+    say(!res ? 'rec.delete_failed' : res.status === 409 ? 'rec.delete_busy'
+      : res.status === 401 || res.status === 403 ? 'rec.delete_forbidden' : 'rec.delete_failed');
+  }
+  await loadList();
+  $('rec-list-h').focus();   // the row and its buttons are gone: keep the focus on the page
+}
+
+// The actions cell asks first: "Delete for everyone?" [Yes, delete] [Cancel].
+// Escape or Cancel puts the Delete button back, with the focus on it.
+function confirmDelete(cell, r, date, actions) {
+  const back = () => {
+    cell.replaceChildren(...actions());
+    cell.querySelector('button.danger').focus();
+  };
+  const yes = h('button', { type: 'button', class: 'danger', i18n: 'rec.delete_yes',
+    aria: ['rec.delete_yes_aria', { date }], onclick: () => {
+      yes.disabled = true;
+      remove(r);
+    } });
+  const no = h('button', { type: 'button', class: 'secondary', i18n: 'rec.delete_cancel',
+    aria: ['rec.delete_cancel_aria', { date }], onclick: back });
+  const ask = h('span', { id: `rec-confirm-${r.id}`, i18n: 'rec.delete_confirm' });
+  const group = h('div', { class: 'rec-confirm', role: 'group', 'aria-labelledby': ask.id,
+    onkeydown: (e) => { if (e.key === 'Escape') back(); } }, ask, yes, no);
+  cell.replaceChildren(group);
+  no.focus();   // the safe choice first: Enter on a held key never deletes
+}
 
 function row(r) {
   const date = formatDateTime(r.started_ms);   // the viewer's locale
@@ -57,12 +105,19 @@ function row(r) {
     onclick: () => open(r, true) });
   const dl = h('a', { href: withToken(r.file, 'download=1'), download: '', i18n: 'rec.download',
     aria: ['rec.download_aria', { date }] });
+  const cell = h('td', { class: 'actions' });
+  // A recording still being written cannot go (the server says 409): no button.
+  const deletable = canDelete && r.state !== 'recording';
+  const actions = () => [play, dl, deletable && h('button', { type: 'button', class: 'danger',
+    i18n: 'rec.delete', aria: ['rec.delete_aria', { date }],
+    onclick: () => confirmDelete(cell, r, date, actions) })].filter(Boolean);
+  cell.replaceChildren(...actions());
   return h('tr', { dataset: { id: r.id } },
     h('td', {}, h('time', { datetime: new Date(r.started_ms).toISOString(), text: date })),
     h('td', { text: clock(r.duration_ms) }),
     h('td', { text: size(r.size) }),
     h('td', { text: stateText(r) }),
-    h('td', { class: 'actions' }, play, dl));
+    cell);
 }
 
 async function loadList() {
@@ -77,12 +132,17 @@ async function loadList() {
     $('lesson-title').textContent = data.lesson.title;
     document.title = `${data.lesson.title} · ${t('rec.title')}`;
   }
+  canDelete = data.can_delete === true;
   const list = data.recordings || [];
   $('rec-rows').replaceChildren(...list.map(row));
   show('rec-table', list.length > 0);
   show('rec-empty', list.length === 0);
-  const wanted = list.find((r) => String(r.id) === params.get('r')) || list[0];
-  if (wanted) open(wanted, false);
+  // After a deletion the list comes again: the one playing stays in the player.
+  const playing = current && list.find((r) => r.id === current.id);
+  const wanted = playing || list.find((r) => String(r.id) === params.get('r')) || list[0];
+  if (playing) markPlaying(playing);
+  else if (wanted) open(wanted, false);
+  else closePlayer();
 }
 
 // ---- the player -----------------------------------------------------------
@@ -179,9 +239,23 @@ function follow() {
   show('rec-polls', latest.size > 0);
 }
 
+function markPlaying(r) {
+  for (const tr of $('rec-rows').children) tr.classList.toggle('playing', tr.dataset.id === String(r.id));
+}
+
+// The recording in the player was deleted: stop it and hide the player.
+function closePlayer() {
+  current = null;
+  const v = $('rec-video');
+  v.pause();
+  v.removeAttribute('src');
+  v.load();
+  show('rec-player', false);
+}
+
 async function open(r, play) {
   current = r;
-  for (const tr of $('rec-rows').children) tr.classList.toggle('playing', tr.dataset.id === String(r.id));
+  markPlaying(r);
   const v = $('rec-video');
   v.src = withToken(r.file);
   $('rec-download').href = withToken(r.file, 'download=1');
