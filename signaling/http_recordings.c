@@ -340,7 +340,8 @@ static void recording_file(struct signaling *s, const struct http_request *rq,
     /* A file being written grows: never let a cache keep an old length. */
     out->no_store = strcmp(row.state, "recording") == 0;
     char v[4];
-    if (out->fd >= 0 && http_api_query_arg(rq->query, "download", v, sizeof(v)) && strcmp(v, "1") == 0)
+    if (out->fd >= 0 && http_api_query_arg(rq->query, "download", v, sizeof(v)) &&
+        strcmp(v, "1") == 0)
         snprintf(out->disposition, sizeof(out->disposition),
                  "attachment; filename=\"sabaq-%s-%lld.webm\"", r->lesson, (long long)r->id);
 }
