@@ -354,6 +354,15 @@ static int respond(struct lws *wsi, struct http_req *req, const struct http_resp
             return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
+    if (len == 0) {
+        /* No body (204 to a CORS preflight, 201 without one): done now.
+         * Waiting for WRITEABLE to write zero bytes let the next request
+         * on the keep-alive connection (the POST after its OPTIONS) be
+         * taken for this one's and answered 204. */
+        free(req->body);
+        req->body = NULL;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     lws_callback_on_writable(wsi);
     return 0;
 }

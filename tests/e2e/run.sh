@@ -133,6 +133,7 @@ run_test classroom_data /usr/bin/python3 tests/e2e/classroom_data.test.py
 run_test whip /usr/bin/python3 tests/e2e/whip.test.py
 run_test whep /usr/bin/python3 tests/e2e/whep.test.py
 run_test whip_h264 /usr/bin/python3 tests/e2e/whip_h264.test.py
+run_test http_keepalive /usr/bin/python3 tests/e2e/http_keepalive.test.py
 run_test simulcast node tests/e2e/simulcast.test.mjs
 run_test lastn node tests/e2e/lastn.test.mjs
 run_test layers node tests/e2e/layers.test.mjs
