@@ -108,16 +108,23 @@ bool http_api_cookie(const char *header, const char *name, char *out, size_t cap
     return false;
 }
 
-int64_t http_api_session_staff(struct signaling *s, const char *cookie_header)
+enum auth_result http_api_session(struct signaling *s, const char *cookie_header,
+                                  struct staff *me, bool *has_cookie)
 {
     char token[AUTH_TOKEN_MAX + 1];
+    bool has = s->store && cookie_header &&
+               http_api_cookie(cookie_header, HTTP_API_COOKIE, token, sizeof(token));
+    if (has_cookie)
+        *has_cookie = has;
+    if (!has)
+        return AUTH_BAD_TOKEN;
+    return staff_verify(s->store, s->secret, token, "session", (int64_t)s->now_ms, me);
+}
+
+int64_t http_api_session_staff(struct signaling *s, const char *cookie_header)
+{
     struct staff m;
-    if (!s->store || !cookie_header || !http_api_cookie(cookie_header, HTTP_API_COOKIE, token,
-                                                        sizeof(token)))
-        return 0;
-    return staff_verify(s->store, s->secret, token, "session", (int64_t)s->now_ms, &m) == AUTH_OK
-               ? m.id
-               : 0;
+    return http_api_session(s, cookie_header, &m, NULL) == AUTH_OK ? m.id : 0;
 }
 
 bool http_api_query_arg(const char *query, const char *name, char *out, size_t cap)
@@ -255,13 +262,12 @@ static void signin(struct signaling *s, const struct http_request *rq, struct ht
 static int require_staff(struct signaling *s, const struct http_request *rq,
                          struct http_response *rs, struct staff *me)
 {
-    char token[AUTH_TOKEN_MAX + 1];
-    if (!http_api_cookie(rq->cookie, HTTP_API_COOKIE, token, sizeof(token))) {
+    bool has_cookie;
+    enum auth_result r = http_api_session(s, rq->cookie, me, &has_cookie);
+    if (!has_cookie) {
         http_api_error(rs, 401, "not_signed_in", "sign in with your personal staff link first");
         return -1;
     }
-    enum auth_result r = staff_verify(s->store, s->secret, token, "session", (int64_t)s->now_ms,
-                                      me);
     if (r == AUTH_OK)
         return 0;
     if (r == AUTH_INTERNAL)

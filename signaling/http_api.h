@@ -19,9 +19,11 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "roster.h"
 
 struct signaling;
+struct staff;
 
 #define HTTP_API_MAX_BODY (ROSTER_MAX_BYTES + 4096)
 #define HTTP_API_COOKIE "sabaq_session"
@@ -55,6 +57,12 @@ void http_api_handle(struct signaling *s, const struct http_request *rq,
                      struct http_response *rs);
 void http_response_free(struct http_response *rs);
 
+/* The staff member of the session cookie in this Cookie header, into *me:
+ * AUTH_OK, the verdict on a cookie that is not valid (AUTH_INTERNAL when the
+ * store failed), or AUTH_BAD_TOKEN with *has_cookie false (when not NULL)
+ * when there is no session cookie. */
+enum auth_result http_api_session(struct signaling *s, const char *cookie_header,
+                                  struct staff *me, bool *has_cookie);
 /* The staff member whose valid session cookie is in this Cookie header, or 0. */
 int64_t http_api_session_staff(struct signaling *s, const char *cookie_header);
 

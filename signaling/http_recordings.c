@@ -242,10 +242,7 @@ enum deleter { DELETER_OWNER, DELETER_NOBODY, DELETER_LINK, DELETER_OTHER_STAFF,
 static enum deleter deleter_of(struct signaling *s, const struct http_request *rq,
                                const struct lesson_def *d, struct staff *me)
 {
-    char token[AUTH_TOKEN_MAX + 1];
-    enum auth_result r = AUTH_BAD_TOKEN;
-    if (http_api_cookie(rq->cookie, HTTP_API_COOKIE, token, sizeof(token)))
-        r = staff_verify(s->store, s->secret, token, "session", (int64_t)s->now_ms, me);
+    enum auth_result r = http_api_session(s, rq->cookie, me, NULL);
     if (r == AUTH_INTERNAL)
         return DELETER_INTERNAL;
     if (r == AUTH_OK)
