@@ -53,9 +53,16 @@ export class Publisher {
     // The server asks to pause the simulcast layers nobody watches.
     sig.on('layers', (m) => {
       if (this.closed) return;
-      const run = this.chain.then(() => this.applyLayers(m));
-      this.chain = run.catch(() => {});
+      this.enqueue(() => this.applyLayers(m));
     });
+  }
+
+  // Runs fn after every call queued before it; its promise rejects with
+  // fn's error, while the queue goes on.
+  enqueue(fn) {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => {});
+    return run;
   }
 
   // `layers` {mid, active: [rids]}: the encodings above the best one listed
@@ -91,9 +98,7 @@ export class Publisher {
 
   // Sends `audio` and `video` (MediaStreamTracks or null for nothing).
   set(audio, video, stream) {
-    const run = this.chain.then(() => this.apply(audio, video, stream));
-    this.chain = run.catch(() => {});
-    return run;
+    return this.enqueue(() => this.apply(audio, video, stream));
   }
 
   // Sends `track` (a getDisplayMedia video track) as the screen share, or
@@ -101,9 +106,7 @@ export class Publisher {
   // server must know the share ended (its producer closes and the stage goes
   // back to the teacher's camera).
   setScreen(track) {
-    const run = this.chain.then(() => this.applyScreen(track));
-    this.chain = run.catch(() => {});
-    return run;
+    return this.enqueue(() => this.applyScreen(track));
   }
 
   async applyScreen(track) {
@@ -185,9 +188,7 @@ export class Publisher {
   // same transport (producers, SSRCs and DTLS stay). Queued like set().
   // Rejects when the server refuses: the caller then rejoins.
   restartIce() {
-    const run = this.chain.then(() => this.applyRestart());
-    this.chain = run.catch(() => {});
-    return run;
+    return this.enqueue(() => this.applyRestart());
   }
 
   async applyRestart() {
